@@ -1,0 +1,27 @@
+#pragma once
+// Caching allocator for tensor storage. Blocks are 64-byte aligned and rounded up to a size class;
+// a freed block goes back to its class's free list instead of the system, so a training step in
+// steady state allocates nothing from the OS and takes no page faults (glibc would hand large
+// buffers back with munmap and fault them in again on the next step).
+#include <cstddef>
+#include <cstdint>
+
+namespace tg::alloc {
+
+inline constexpr std::size_t alignment = 64;
+
+// Returns a block of at least `bytes` bytes (never null; throws std::bad_alloc).
+void* allocate(std::size_t bytes);
+// Returns a block obtained from allocate(bytes) with the same `bytes`.
+void deallocate(void* p, std::size_t bytes) noexcept;
+
+struct Stats {
+  std::uint64_t system_allocations;  // blocks taken from the system since start
+  std::uint64_t cache_hits;          // allocations served from a free list
+  std::size_t cached_bytes;          // bytes held in free lists now
+};
+Stats stats();
+// Returns every cached block to the system.
+void release_cached();
+
+}  // namespace tg::alloc

@@ -1,0 +1,154 @@
+#pragma once
+/// \file
+/// Tensor: an n-dimensional array of float32, float64, int32 or int64, row-major and contiguous.
+///
+/// A Tensor is a cheap handle. Copying a Tensor ALIASES it: both handles name the same tensor,
+/// and writes through one are seen through the other. `clone()` makes an independent copy.
+/// `reshape` of a tensor returns a view sharing the storage. Storage is 64-byte aligned and comes
+/// from the caching allocator (core/allocator.hpp).
+///
+/// The identity of a tensor (what `id()` returns, what autograd keys on) belongs to the handle's
+/// target: copies share it, views and clones get a new one.
+#include <atomic>
+#include <cstdint>
+#include <initializer_list>
+#include <iosfwd>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/dtype.hpp"
+#include "core/error.hpp"
+#include "core/shape.hpp"
+
+namespace tg {
+
+class Generator;
+
+namespace detail {
+
+// A reference-counted block of aligned memory.
+struct Storage {
+  std::atomic<std::int64_t> refs{1};
+  void* data = nullptr;
+  std::size_t bytes = 0;
+  explicit Storage(std::size_t nbytes);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+};
+
+// What a Tensor handle points to. `autograd` is an opaque slot owned by the autograd layer
+// (core knows nothing about gradients); it is released through `autograd_deleter`.
+struct TensorImpl {
+  std::atomic<std::int64_t> refs{1};
+  Storage* storage = nullptr;
+  std::int64_t offset = 0;  // in elements
+  Shape shape;
+  DType dtype = DType::float32;
+  std::uint64_t id = 0;
+  void* autograd = nullptr;
+  TensorImpl();
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+};
+
+using AutogradDeleter = void (*)(void*);
+void set_autograd_deleter(AutogradDeleter d);
+
+}  // namespace detail
+
+class Tensor {
+ public:
+  /// An undefined tensor (no storage); `defined()` is false.
+  Tensor() = default;
+  /// An uninitialised tensor of the given shape and dtype.
+  Tensor(const Shape& shape, DType dtype = DType::float32);
+  Tensor(const Tensor& o) noexcept;
+  Tensor(Tensor&& o) noexcept : impl_(o.impl_) { o.impl_ = nullptr; }
+  Tensor& operator=(const Tensor& o) noexcept;
+  Tensor& operator=(Tensor&& o) noexcept;
+  ~Tensor();
+
+  bool defined() const { return impl_ != nullptr; }
+  const Shape& shape() const { return impl().shape; }
+  DType dtype() const { return impl().dtype; }
+  int rank() const { return impl().shape.rank(); }
+  std::int64_t numel() const { return impl().shape.numel(); }
+  std::int64_t dim(std::int64_t axis) const;
+  std::uint64_t id() const { return impl().id; }
+
+  template <class T>
+  T* data() {
+    check_dtype(dtype_of<T>::value, "data");
+    return static_cast<T*>(raw_data());
+  }
+  template <class T>
+  const T* data() const {
+    check_dtype(dtype_of<T>::value, "data");
+    return static_cast<const T*>(raw_data());
+  }
+  void* raw_data() const;
+
+  /// Element at a multi-index, converted to double (for tests and printing).
+  double at(std::initializer_list<std::int64_t> index) const;
+  /// The single element of a one-element tensor, converted to double.
+  double item() const;
+  /// All elements, converted to T.
+  template <class T>
+  std::vector<T> to_vector() const;
+
+  /// An independent copy of the data.
+  Tensor clone() const;
+  /// A view with the same storage and a new shape; one dimension may be -1.
+  Tensor reshape(std::span<const std::int64_t> shape) const;
+  Tensor reshape(std::initializer_list<std::int64_t> shape) const {
+    return reshape(std::span<const std::int64_t>(shape.begin(), shape.size()));
+  }
+  /// Rows [begin, end) of the first axis, as a view.
+  Tensor slice_rows(std::int64_t begin, std::int64_t end) const;
+  /// A copy converted to another dtype (returns *this when the dtype already matches).
+  Tensor to(DType dtype) const;
+  /// Copies the values of `src` (same shape, any dtype) into this tensor.
+  void copy_from(const Tensor& src);
+  void fill(double value);
+
+  /// True when both handles name the same tensor.
+  bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+  bool shares_storage(const Tensor& o) const;
+
+  detail::TensorImpl* unsafe_impl() const { return impl_; }
+
+  // Factories.
+  static Tensor zeros(const Shape& shape, DType dtype = DType::float32);
+  static Tensor ones(const Shape& shape, DType dtype = DType::float32);
+  static Tensor full(const Shape& shape, double value, DType dtype = DType::float32);
+  static Tensor scalar(double value, DType dtype = DType::float32);
+  /// Values plus shape: the number of values must equal the shape's element count.
+  template <class T>
+  static Tensor from_vector(const std::vector<T>& values, const Shape& shape);
+  static Tensor from_values(std::initializer_list<double> values, const Shape& shape,
+                            DType dtype = DType::float32);
+  /// 0, step, 2*step, ... below stop, as in numpy.arange(start, stop, step).
+  static Tensor arange(double start, double stop, double step = 1.0, DType dtype = DType::float32);
+  /// Uniform in [low, high) and normal(mean, stddev) from an explicit generator: the same seed gives
+  /// the same numbers on every machine and thread count.
+  static Tensor uniform(const Shape& shape, double low, double high, Generator& gen,
+                        DType dtype = DType::float32);
+  static Tensor normal(const Shape& shape, double mean, double stddev, Generator& gen,
+                       DType dtype = DType::float32);
+
+ private:
+  explicit Tensor(detail::TensorImpl* impl) : impl_(impl) {}
+  const detail::TensorImpl& impl() const;
+  void check_dtype(DType want, const char* op) const;
+  detail::TensorImpl* impl_ = nullptr;
+};
+
+/// Numpy-style printing: `tensor([[1, 2], [3, 4]], shape=(2, 2), dtype=float32)`.
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+std::string to_string(const Tensor& t);
+
+}  // namespace tg
