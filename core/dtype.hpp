@@ -2,6 +2,7 @@
 // Element types. float32 is the default for computation; int32/int64 hold labels and indices.
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 namespace tg {
@@ -21,6 +22,8 @@ inline const char* dtype_name(DType t) {
   }
   return "?";
 }
+
+inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
 
 template <class T> struct dtype_of;
 template <> struct dtype_of<float> { static constexpr DType value = DType::float32; };

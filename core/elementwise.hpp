@@ -1,0 +1,55 @@
+#pragma once
+/// \file
+/// Elementwise kernels on whole tensors, with NumPy broadcasting. These know nothing of gradients;
+/// the differentiable versions live in ops/. Float dtypes use SIMD kernels of the active ISA;
+/// integer dtypes support arithmetic, comparisons, neg, abs, square and relu.
+/// Comparisons return 1 or 0 in the operands' dtype. Operands must share a dtype.
+#include "core/kernels/kernels.hpp"
+#include "core/tensor.hpp"
+
+namespace tg::core {
+
+// broadcast(a, b) -> broadcast shape
+Tensor binary(kern::Binary op, const Tensor& a, const Tensor& b);
+// a -> a.shape
+Tensor unary(kern::Unary op, const Tensor& a);
+
+inline Tensor add(const Tensor& a, const Tensor& b) { return binary(kern::Binary::add, a, b); }
+inline Tensor sub(const Tensor& a, const Tensor& b) { return binary(kern::Binary::sub, a, b); }
+inline Tensor mul(const Tensor& a, const Tensor& b) { return binary(kern::Binary::mul, a, b); }
+inline Tensor div(const Tensor& a, const Tensor& b) { return binary(kern::Binary::div, a, b); }
+inline Tensor pow(const Tensor& a, const Tensor& b) { return binary(kern::Binary::pow, a, b); }
+inline Tensor maximum(const Tensor& a, const Tensor& b) { return binary(kern::Binary::maximum, a, b); }
+inline Tensor minimum(const Tensor& a, const Tensor& b) { return binary(kern::Binary::minimum, a, b); }
+inline Tensor equal(const Tensor& a, const Tensor& b) { return binary(kern::Binary::eq, a, b); }
+inline Tensor not_equal(const Tensor& a, const Tensor& b) { return binary(kern::Binary::ne, a, b); }
+inline Tensor less(const Tensor& a, const Tensor& b) { return binary(kern::Binary::lt, a, b); }
+inline Tensor less_equal(const Tensor& a, const Tensor& b) { return binary(kern::Binary::le, a, b); }
+inline Tensor greater(const Tensor& a, const Tensor& b) { return binary(kern::Binary::gt, a, b); }
+inline Tensor greater_equal(const Tensor& a, const Tensor& b) { return binary(kern::Binary::ge, a, b); }
+
+inline Tensor neg(const Tensor& a) { return unary(kern::Unary::neg, a); }
+inline Tensor exp(const Tensor& a) { return unary(kern::Unary::exp, a); }
+inline Tensor log(const Tensor& a) { return unary(kern::Unary::log, a); }
+inline Tensor sqrt(const Tensor& a) { return unary(kern::Unary::sqrt, a); }
+inline Tensor square(const Tensor& a) { return unary(kern::Unary::square, a); }
+inline Tensor abs(const Tensor& a) { return unary(kern::Unary::abs, a); }
+inline Tensor relu(const Tensor& a) { return unary(kern::Unary::relu, a); }
+inline Tensor sigmoid(const Tensor& a) { return unary(kern::Unary::sigmoid, a); }
+inline Tensor tanh(const Tensor& a) { return unary(kern::Unary::tanh, a); }
+
+/// A scalar tensor of t's dtype.
+Tensor scalar_like(const Tensor& t, double value);
+
+/// where(cond, a, b): a where cond != 0, else b; all three broadcast together. a and b share a dtype.
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
+
+/// Materialises t broadcast to `shape` (throws if it does not broadcast).
+Tensor broadcast_to(const Tensor& t, const Shape& shape);
+
+/// dst += src in place (same shape and dtype); used to accumulate gradients.
+void add_inplace(Tensor& dst, const Tensor& src);
+/// dst = dst * s in place.
+void scale_inplace(Tensor& dst, double s);
+
+}  // namespace tg::core
