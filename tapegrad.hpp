@@ -1,7 +1,10 @@
 #pragma once
 // The whole public API of tapegrad.
+#include "autograd/tape.hpp"
+#include "autograd/variable.hpp"
 #include "core/allocator.hpp"
 #include "core/isa.hpp"
 #include "core/parallel.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
+#include "ops/ops.hpp"

@@ -1,0 +1,10 @@
+#pragma once
+// Every differentiable op.
+#include "ops/activation.hpp"
+#include "ops/arithmetic.hpp"
+#include "ops/crossentropy.hpp"
+#include "ops/dropout.hpp"
+#include "ops/gradcheck.hpp"
+#include "ops/inspect.hpp"
+#include "ops/reduction.hpp"
+#include "ops/shape.hpp"
