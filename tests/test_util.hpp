@@ -6,6 +6,10 @@
 #include <functional>
 #include <string>
 
+#include "core/elementwise.hpp"
+#include "core/reduce.hpp"
+#include "core/softmax.hpp"
+#include "core/transform.hpp"
 #include "tapegrad.hpp"
 
 namespace tg::test {
