@@ -282,6 +282,7 @@ json keras3_model_config(const KerasModel& m, const std::string& where) {
                        {{"batch_shape", batch_shape_json(m.input_shape)},
                         {"dtype", "float32"},
                         {"sparse", false},
+                        {"ragged", false},
                         {"name", "input_layer"}}},
                       {"registered_name", nullptr}});
   }

@@ -241,6 +241,8 @@ KerasModel read_native(const h5::Group& root, const json* config, const std::str
       m.layers.push_back(std::move(l));
     }
   }
+  if (root.has_group("vars") && root.group("vars").has_attr("name") && m.model_name.empty())
+    m.model_name = root.group("vars").read_string_attr("name");  // Keras >= 3.6
   if (root.has_group("optimizer/vars")) {
     const h5::Group ov = root.group("optimizer/vars");
     for (std::size_t i = 0; ov.has_dataset(std::to_string(i)); ++i)
