@@ -7,4 +7,6 @@
 #include "core/parallel.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
+#include "nn/nn.hpp"
+#include "ops/linalg.hpp"
 #include "ops/ops.hpp"

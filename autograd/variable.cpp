@@ -28,7 +28,7 @@ void Variable::set_trainable(bool trainable) {
   autograd::mark_trainable_variable(state_->value, trainable && is_floating(state_->value.dtype()));
 }
 
-void Variable::assign(const Tensor& v) {
+void Variable::assign(const Tensor& v) const {
   if (!(v.shape() == value().shape()))
     fail("Variable '", name(), "': cannot assign a value of shape ", v.shape(), " to a variable of shape ", value().shape());
   state_->value.copy_from(v);

@@ -23,7 +23,7 @@ class Variable {
   const Shape& shape() const { return value().shape(); }
   DType dtype() const { return value().dtype(); }
   /// Copies `v` into the variable's storage (same shape required; dtype converted).
-  void assign(const Tensor& v);
+  void assign(const Tensor& v) const;
   /// Two Variable handles are the same variable when they share state.
   bool is_same(const Variable& o) const { return state_ == o.state_; }
 

@@ -140,7 +140,15 @@ Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
          logits.shape());
   const Tensor z = labels.to(logits.dtype());
   // max(x, 0) - x z + log(1 + exp(-|x|)): never overflows.
-  return add(sub(relu(logits), mul(logits, z)), log(1.0 + exp(neg(abs(logits)))));
+  const Tensor zero = core::scalar_like(logits, 0);
+  Tensor y = core::add(core::sub(core::maximum(logits, zero), core::mul(logits, z)),
+                       core::log(core::add(core::scalar_like(logits, 1), core::exp(core::neg(core::abs(logits))))));
+  if (autograd::should_record({&logits}))
+    // The exact derivative sigmoid(x) - z, also at x = 0 where the max/abs form has a kink.
+    autograd::record("sigmoid_cross_entropy_with_logits", {logits}, y, [logits, z](const Tensor& g, std::uint32_t) {
+      return Grads{mul(g, sub(sigmoid(logits), z))};
+    });
+  return y;
 }
 
 Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits, Reduction r) {

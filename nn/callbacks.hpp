@@ -1,0 +1,100 @@
+#pragma once
+/// \file
+/// Keras callbacks for fit: hooks at the start and end of training, epochs and batches.
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/tensor.hpp"
+
+namespace tg::nn {
+
+class Sequential;
+using Logs = std::map<std::string, double>;
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  void set_model(Sequential* model) { model_ = model; }
+  virtual void on_train_begin(const Logs&) {}
+  virtual void on_train_end(const Logs&) {}
+  virtual void on_epoch_begin(int, const Logs&) {}
+  virtual void on_epoch_end(int, const Logs&) {}
+  virtual void on_train_batch_end(std::int64_t, const Logs&) {}
+
+ protected:
+  Sequential* model_ = nullptr;
+};
+
+/// What fit returns: every epoch's logs, keyed like Keras' History.history.
+struct History {
+  std::vector<int> epoch;
+  std::map<std::string, std::vector<double>> history;
+};
+
+/// Stops when `monitor` has not improved by more than min_delta for `patience` epochs;
+/// optionally restores the weights of the best epoch.
+class EarlyStopping : public Callback {
+ public:
+  explicit EarlyStopping(std::string monitor = "val_loss", double min_delta = 0, int patience = 0,
+                         std::string mode = "auto", bool restore_best_weights = false);
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  int stopped_epoch() const { return stopped_epoch_; }
+  int best_epoch() const { return best_epoch_; }
+
+ private:
+  std::string monitor_;
+  double min_delta_;
+  int patience_;
+  bool maximize_;
+  bool restore_;
+  double best_ = 0;
+  int wait_ = 0, stopped_epoch_ = -1, best_epoch_ = -1;
+  std::vector<Tensor> best_weights_;
+};
+
+/// Stops training as soon as a batch loss is NaN or infinite.
+class TerminateOnNaN : public Callback {
+ public:
+  void on_train_batch_end(std::int64_t batch, const Logs& logs) override;
+  bool terminated() const { return terminated_; }
+
+ private:
+  bool terminated_ = false;
+};
+
+/// Writes one CSV row per epoch ("epoch,accuracy,loss,..." with keys sorted, as Keras).
+class CSVLogger : public Callback {
+ public:
+  explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  void on_train_end(const Logs&) override;
+
+ private:
+  std::string filename_;
+  char sep_;
+  bool append_;
+  bool header_written_ = false;
+  std::ofstream out_;
+};
+
+/// Callbacks from plain functions (Keras' LambdaCallback); unset ones do nothing.
+class LambdaCallback : public Callback {
+ public:
+  std::function<void(int, const Logs&)> epoch_begin, epoch_end;
+  std::function<void(std::int64_t, const Logs&)> batch_end;
+  std::function<void(const Logs&)> train_begin, train_end;
+  void on_train_begin(const Logs& l) override { if (train_begin) train_begin(l); }
+  void on_train_end(const Logs& l) override { if (train_end) train_end(l); }
+  void on_epoch_begin(int e, const Logs& l) override { if (epoch_begin) epoch_begin(e, l); }
+  void on_epoch_end(int e, const Logs& l) override { if (epoch_end) epoch_end(e, l); }
+  void on_train_batch_end(std::int64_t b, const Logs& l) override { if (batch_end) batch_end(b, l); }
+};
+
+}  // namespace tg::nn

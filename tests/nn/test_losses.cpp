@@ -1,0 +1,70 @@
+#include <cmath>
+
+#include "golden_util.hpp"
+#include "test_util.hpp"
+
+using namespace tg;
+
+BOOST_AUTO_TEST_SUITE(test_losses)
+
+// Every loss case from TensorFlow.js (float32, Keras semantics) and the float64 torch transcription:
+// per-sample losses, the mean, and the gradient with respect to y_pred.
+BOOST_AUTO_TEST_CASE(losses_and_gradients_match_golden) {
+  for (const char* file : {"keras_losses.json", "torch_losses.json"}) {
+    const bool f64 = std::string(file).rfind("torch", 0) == 0;
+    for (const auto& c : test::load_golden(file).at("cases")) {
+      const std::string name = c.at("name"), kind = c.at("keras_loss");
+      const bool from_logits = c.value("from_logits", false);
+      const Tensor y_true = test::golden_tensor(c.at("y_true"));
+      const Tensor y_pred = test::golden_tensor(c.at("y_pred"));
+      auto loss_fn = [&](const Tensor& p, Reduction r) {
+        if (kind == "sparse_categorical_crossentropy") return sparse_categorical_crossentropy(y_true, p, from_logits, r);
+        if (kind == "categorical_crossentropy") return categorical_crossentropy(y_true, p, from_logits, r);
+        if (kind == "binary_crossentropy") return binary_crossentropy(y_true, p, from_logits, r);
+        return mean_squared_error(y_true, p, r);
+      };
+      // tfjs computes the +-1000 logit gradients with float32 error near 1000's ulp (see the README).
+      const bool large = name.find("large") != std::string::npos;
+      const double rtol = f64 ? 1e-12 : 1e-5, atol = f64 ? 1e-13 : (large ? 1e-5 : 1e-6);
+      BOOST_TEST_CONTEXT(file << " " << name) {
+        test::check_close(loss_fn(y_pred, Reduction::none), test::golden_tensor(c.at("per_sample")).to_vector<double>(), rtol,
+                          atol, "per sample");
+        GradientTape tape;
+        tape.watch(y_pred);
+        const Tensor loss = loss_fn(y_pred, Reduction::mean);
+        BOOST_TEST(std::fabs(loss.item() - c.at("loss").get<double>()) <= atol + rtol * std::fabs(c.at("loss").get<double>()));
+        test::check_close(tape.gradient(loss, y_pred), test::golden_tensor(c.at("grad_y_pred")).to_vector<double>(), rtol,
+                          atol, "gradient");
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(loss_objects_and_names) {
+  BOOST_TEST(nn::get_loss("sparse_categorical_crossentropy")->name() == "sparse_categorical_crossentropy");
+  BOOST_TEST(nn::get_loss("mse")->name() == "mean_squared_error");
+  test::check_throws_with([] { nn::get_loss("hinge"); }, {"unknown loss 'hinge'"});
+  const Tensor labels = Tensor::from_vector<std::int64_t>({1}, Shape{1});
+  const Tensor logits = Tensor::from_values({0, 2, 0}, Shape{1, 3});
+  const double want = -std::log(std::exp(2.0) / (2 + std::exp(2.0)));
+  BOOST_TEST(std::fabs(nn::SparseCategoricalCrossentropy(true)(labels, logits).item() - want) < 1e-6);
+}
+
+BOOST_AUTO_TEST_CASE(metrics_accumulate) {
+  auto acc = nn::get_metric("accuracy", "sparse_categorical_crossentropy");
+  BOOST_TEST(acc->name() == "accuracy");
+  acc->update_state(Tensor::from_vector<std::int64_t>({0, 1}, Shape{2}), Tensor::from_values({0.9, 0.1, 0.8, 0.2}, Shape{2, 2}));
+  acc->update_state(Tensor::from_vector<std::int64_t>({1}, Shape{1}), Tensor::from_values({0.3, 0.7}, Shape{1, 2}));
+  BOOST_TEST(std::fabs(acc->result() - 2.0 / 3) < 1e-12);
+  acc->reset_state();
+  BOOST_TEST(acc->result() == 0);
+  nn::CategoricalAccuracy cat;
+  cat.update_state(Tensor::from_values({0, 1, 1, 0}, Shape{2, 2}), Tensor::from_values({0.4, 0.6, 0.4, 0.6}, Shape{2, 2}));
+  BOOST_TEST(cat.result() == 0.5);
+  nn::BinaryAccuracy bin;
+  bin.update_state(Tensor::from_values({1, 0, 1}, Shape{3, 1}), Tensor::from_values({0.7, 0.2, 0.4}, Shape{3, 1}));
+  BOOST_TEST(std::fabs(bin.result() - 2.0 / 3) < 1e-12);
+  test::check_throws_with([] { nn::get_metric("auc", ""); }, {"unknown metric 'auc'"});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
