@@ -2,8 +2,8 @@
 // Included by optim_<isa>.cpp with TG_ARCH and TG_ISA_NS defined. The nested `optim` namespace
 // keeps these helpers apart from kernels_impl.hpp's, which live in the same per-ISA namespace.
 //
-// No FMA on purpose: Keras evaluates each formula as separate ops, so plain mul/add rounds the
-// way it does, and every ISA gives the same bits.
+// No FMA on purpose: Keras evaluates each formula as separate ops, so every product is rounded
+// before it is added (mul() below), and every ISA gives the same bits.
 #include <array>
 #include <cstddef>
 #include <xsimd/xsimd.hpp>
@@ -15,6 +15,15 @@ namespace tg::core::kern::TG_ISA_NS::optim {
 using Arch = TG_ARCH;
 template <class T>
 using B = xsimd::batch<T, Arch>;
+
+// a * b, rounded. GCC contracts a * b + c into an FMA by default (-ffp-contract=fast) where the
+// ISA has one; the empty asm hides the product, so it is always rounded on its own.
+template <class T>
+B<T> mul(const B<T>& a, const B<T>& b) {
+  typename B<T>::register_type r = a * b;
+  asm("" : "+v"(r));
+  return B<T>(r);
+}
 
 // The last n < width elements go through the same vector code via a padded buffer (padding 1:
 // no lane ever divides by zero), so an element's result never depends on the chunk boundaries.
@@ -60,12 +69,12 @@ template <class T, bool Momentum, bool Nesterov>
 void sgd_pass(T* w, const T* g, T* m, const SgdParams<T>& p, std::int64_t n) {
   const B<T> lr(p.lr), mu(p.momentum);
   if constexpr (!Momentum) {
-    fused<T, 0>(w, g, {}, n, [&](B<T>& wv, const B<T>& gv, std::array<B<T>, 0>&) { wv = wv - gv * lr; });
+    fused<T, 0>(w, g, {}, n, [&](B<T>& wv, const B<T>& gv, std::array<B<T>, 0>&) { wv = wv - mul(gv, lr); });
   } else {
     fused<T, 1>(w, g, {m}, n, [&](B<T>& wv, const B<T>& gv, std::array<B<T>, 1>& s) {
-      s[0] = s[0] * mu - gv * lr;
+      s[0] = mul(s[0], mu) - mul(gv, lr);
       if constexpr (Nesterov)
-        wv = wv + (s[0] * mu - gv * lr);
+        wv = wv + (mul(s[0], mu) - mul(gv, lr));
       else
         wv = wv + s[0];
     });
@@ -84,9 +93,9 @@ void adam_pass(T* w, const T* g, T* m, T* v, T* v_hat, const AdamParams<T>& p, s
   const B<T> alpha(p.alpha), omb1(p.one_minus_beta_1), omb2(p.one_minus_beta_2), eps(p.epsilon);
   const B<T> wd(p.weight_decay), lr(p.lr);
   auto step = [&](B<T>& wv, const B<T>& gv, auto& s) {
-    if constexpr (Decay) wv = wv - (wv * wd) * lr;
-    s[0] = s[0] + (gv - s[0]) * omb1;
-    s[1] = s[1] + (gv * gv - s[1]) * omb2;
+    if constexpr (Decay) wv = wv - mul(mul(wv, wd), lr);
+    s[0] = s[0] + mul(gv - s[0], omb1);
+    s[1] = s[1] + mul(mul(gv, gv) - s[1], omb2);
     if constexpr (Amsgrad) {
       s[2] = xsimd::max(s[2], s[1]);
       wv = wv - (s[0] * alpha) / (xsimd::sqrt(s[2]) + eps);
@@ -118,17 +127,17 @@ void rmsprop_pass(T* w, const T* g, T* velocity, T* momentum, T* average_grad, c
   constexpr std::size_t K = 1 + (Momentum ? 1 : 0) + (Centered ? 1 : 0);
   constexpr std::size_t im = 1, ia = Momentum ? 2 : 1;
   auto step = [&](B<T>& wv, const B<T>& gv, std::array<B<T>, K>& s) {
-    s[0] = rho * s[0] + omr * (gv * gv);
+    s[0] = mul(rho, s[0]) + mul(omr, mul(gv, gv));
     B<T> denominator;
     if constexpr (Centered) {
-      s[ia] = rho * s[ia] + omr * gv;
-      denominator = s[0] - s[ia] * s[ia] + eps;
+      s[ia] = mul(rho, s[ia]) + mul(omr, gv);
+      denominator = s[0] - mul(s[ia], s[ia]) + eps;
     } else {
       denominator = s[0] + eps;
     }
     const B<T> increment = (lr * gv) / xsimd::sqrt(denominator);
     if constexpr (Momentum) {
-      s[im] = mu * s[im] + increment;
+      s[im] = mul(mu, s[im]) + increment;
       wv = wv - s[im];
     } else {
       wv = wv - increment;
