@@ -35,6 +35,12 @@ class LayerHandle {
   std::shared_ptr<Layer> ptr_;
 };
 
+/// How load_weights matches the file's layers to the model's (Keras' by_name / skip_mismatch).
+struct LoadWeightsOptions {
+  bool by_name = false;        // match by layer name instead of by order of layers with weights
+  bool skip_mismatch = false;  // skip layers whose weight count or shapes differ
+};
+
 struct FitOptions {
   int epochs = 1;
   std::int64_t batch_size = 32;
@@ -88,6 +94,15 @@ class Sequential {
   Tensor predict(const Tensor& x, std::int64_t batch_size = 32);
   /// One gradient step on one batch; returns the batch's loss and metrics.
   std::map<std::string, double> train_on_batch(const Tensor& x, const Tensor& y);
+
+  // Keras files (defined in io/keras_sequential.cpp).
+  /// `*.weights.h5`: Keras 3's native layout; any other `.h5`/`.hdf5`: the legacy layout.
+  void save_weights(const std::string& path) const;
+  /// Reads any Keras weights or model file; all or nothing.
+  void load_weights(const std::string& path, const LoadWeightsOptions& options = {});
+  /// `.keras`: a Keras 3 archive; `.h5`/`.hdf5`: a legacy full-model file. Includes the optimizer
+  /// state when compiled. Written to a temporary file and renamed, so a failure leaves no partial file.
+  void save(const std::string& path) const;
 
   const std::shared_ptr<Optimizer>& optimizer() const { return optimizer_; }
   const std::shared_ptr<Loss>& loss() const { return loss_; }

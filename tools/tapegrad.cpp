@@ -1,15 +1,99 @@
-// The tapegrad command-line tool.
+// The tapegrad command-line tool: train the seed model, and inspect, evaluate and differentiate
+// Keras files.
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
 #include "tapegrad.hpp"
+#include "tools/cli.hpp"
+
+namespace tg::cli {
+
+Args::Args(int argc, char** argv, int first, const std::vector<std::string>& known) {
+  for (int i = first; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) == 0) {
+      std::string name = a.substr(2), value;
+      if (const auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      } else {
+        if (i + 1 >= argc) throw UsageError("option --" + name + " needs a value");
+        value = argv[++i];
+      }
+      bool ok = false;
+      for (const auto& k : known) ok = ok || k == name;
+      if (!ok) throw UsageError("unknown option --" + name);
+      options[name] = value;
+    } else {
+      positional.push_back(a);
+    }
+  }
+}
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  auto it = options.find(name);
+  return it == options.end() ? fallback : it->second;
+}
+
+long long Args::get_int(const std::string& name, long long fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = options.at(name);
+  char* end = nullptr;
+  const long long x = std::strtoll(v.c_str(), &end, 10);
+  if (v.empty() || *end) throw UsageError("option --" + name + " expects an integer, got '" + v + "'");
+  return x;
+}
+
+double Args::get_double(const std::string& name, double fallback) const {
+  if (!has(name)) return fallback;
+  const std::string v = options.at(name);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end) throw UsageError("option --" + name + " expects a number, got '" + v + "'");
+  return x;
+}
+
+}  // namespace tg::cli
+
+namespace {
+const char* usage =
+    "usage: tapegrad <command> [options]\n"
+    "  train     [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
+    "            train Flatten, Dense(128, relu), Dense(10, softmax) on Fashion-MNIST with Adam\n"
+    "  summary   FILE          Keras-style summary of a .h5 / .weights.h5 / .keras file\n"
+    "  evaluate  FILE [--data DIR] [--dataset mnist|fashion-mnist] [--scale 255|1] [--batch-size N]\n"
+    "            [--arch MODEL.json|MODEL.h5]  (architecture for a weights-only FILE)\n"
+    "  predict   FILE --input IN.h5 --output OUT.h5   (reads dataset x, writes dataset y)\n"
+    "  grads     FILE --out GRADS.h5 [--batch N] [--data DIR] [--dataset ...] [--scale ...]\n"
+    "  info      the SIMD instruction set and thread count in use\n";
+}
 
 int main(int argc, char** argv) {
   const std::string cmd = argc > 1 ? argv[1] : "";
-  if (cmd == "info") {
-    std::cout << "isa: " << tg::isa_name(tg::active_isa()) << "\nthreads: " << tg::num_threads() << "\n";
-    return 0;
+  try {
+    using namespace tg::cli;
+    if (cmd == "train")
+      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save"}));
+    if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
+    if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
+    if (cmd == "predict") return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch"}));
+    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "batch", "data", "dataset", "scale"}));
+    if (cmd == "info") {
+      std::cout << "isa: " << tg::isa_name(tg::active_isa()) << "\nthreads: " << tg::num_threads() << "\n";
+      return 0;
+    }
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+      std::cout << usage;
+      return 0;
+    }
+    std::cerr << (cmd.empty() ? "" : "tapegrad: unknown command '" + cmd + "'\n") << usage;
+    return 2;
+  } catch (const tg::cli::UsageError& e) {
+    std::cerr << "tapegrad " << cmd << ": " << e.what() << "\n" << usage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "tapegrad " << cmd << ": error: " << e.what() << "\n";
+    return 1;
   }
-  std::cerr << "usage: tapegrad info\n";
-  return 2;
 }

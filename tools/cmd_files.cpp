@@ -1,0 +1,140 @@
+// tapegrad summary / evaluate / predict / grads: Keras files from the command line.
+#include <iomanip>
+#include <iostream>
+
+#include "core/reduce.hpp"
+#include "io/datasets.hpp"
+#include "io/keras_model.hpp"
+#include "io/keras_sequential.hpp"
+#include "io/tensor_dump.hpp"
+#include "tapegrad.hpp"
+#include "tools/cli.hpp"
+
+namespace tg::cli {
+namespace {
+
+std::string require_file(const Args& args, const char* cmd) {
+  if (args.positional.size() != 1) throw UsageError(std::string(cmd) + " takes exactly one FILE");
+  return args.positional[0];
+}
+
+// The test images shaped for the model's input ((28, 28), (784,) or (28, 28, 1)).
+io::Split test_data(const Args& args, const nn::Sequential& model) {
+  const std::string dataset = args.get("dataset", "mnist");
+  if (dataset != "mnist" && dataset != "fashion-mnist") throw UsageError("--dataset must be mnist or fashion-mnist");
+  const std::string fallback = dataset == "mnist" ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist";
+  const double scale = args.get_double("scale", 255);
+  if (scale != 255 && scale != 1) throw UsageError("--scale must be 255 or 1");
+  io::Split s = io::load_idx_split(args.get("data", fallback), "t10k", scale);
+  const Shape in = model.input_shape();
+  std::vector<std::int64_t> shape{s.x.shape()[0]};
+  for (std::int64_t d : in) shape.push_back(d);
+  if (in.numel() != 28 * 28)
+    throw std::runtime_error("the model's input shape " + in.str() + " does not hold a 28x28 image");
+  s.x = s.x.reshape(shape);
+  return s;
+}
+
+// The file's own model, or with --arch an architecture from another file and FILE's weights.
+nn::Sequential model_for(const Args& args, const std::string& path) {
+  if (!args.has("arch")) return load_model(path);
+  nn::Sequential model = load_architecture(args.get("arch", ""));
+  model.load_weights(path);
+  return model;
+}
+
+}  // namespace
+
+int cmd_summary(const Args& args) {
+  const std::string path = require_file(args, "summary");
+  const io::KerasModel km = io::read_keras_file(path);
+  std::cout << "File: " << path << "\nFormat: " << km.format
+            << "\nKeras version: " << (km.keras_version.empty() ? "(not recorded)" : km.keras_version)
+            << "\nBackend: " << (km.backend.empty() ? "(not recorded)" : km.backend) << "\n";
+  bool architecture = false;
+  for (const auto& l : km.layers) architecture = architecture || !l.class_name.empty();
+  if (architecture) {
+    try {
+      std::cout << sequential_from_keras(km, path).summary();
+      return 0;
+    } catch (const io::FileError& e) {
+      std::cout << "(not loadable by tapegrad: " << e.what() << ")\n";
+    }
+  }
+  // Weights only, or layers tapegrad cannot build: the file's own layers and weight shapes.
+  std::cout << std::left << std::setw(29) << " Layer (type)" << std::setw(36) << "Weights" << "Param #\n"
+            << std::string(72, '=') << "\n";
+  for (const auto& l : km.layers) {
+    std::string shapes;
+    std::int64_t n = 0;
+    for (const auto& w : l.weights) {
+      shapes += (shapes.empty() ? "" : " ") + Shape(w.shape).str();
+      n += w.numel();
+    }
+    std::cout << std::setw(29) << " " + l.name + (l.class_name.empty() ? "" : " (" + l.class_name + ")") << std::setw(36)
+              << (shapes.empty() ? "-" : shapes) << n << "\n";
+  }
+  std::cout << std::string(72, '=') << "\nTotal params: " << km.param_count() << "\n";
+  return 0;
+}
+
+int cmd_evaluate(const Args& args) {
+  const std::string path = require_file(args, "evaluate");
+  nn::Sequential model = model_for(args, path);
+  const io::Split data = test_data(args, model);
+  const Tensor probs = model.predict(data.x, args.get_int("batch-size", 256));
+  const Tensor loss = sparse_categorical_crossentropy(data.y, probs, /*from_logits=*/false);
+  const auto pred = core::argmax(probs, -1).to_vector<std::int64_t>(), labels = data.y.to_vector<std::int64_t>();
+  std::int64_t hits = 0;
+  for (std::size_t i = 0; i < pred.size(); ++i) hits += pred[i] == labels[i];
+  std::cout << std::fixed << std::setprecision(4) << "test loss: " << loss.item() << "\n"
+            << "test accuracy: " << static_cast<double>(hits) / static_cast<double>(pred.size()) << "\n";
+  return 0;
+}
+
+int cmd_predict(const Args& args) {
+  const std::string path = require_file(args, "predict");
+  if (!args.has("input") || !args.has("output")) throw UsageError("predict needs --input IN.h5 and --output OUT.h5");
+  nn::Sequential model = model_for(args, path);
+  const auto in = load_tensors(args.get("input", ""));
+  auto it = in.find("x");
+  if (it == in.end()) throw std::runtime_error(args.get("input", "") + " has no dataset 'x'");
+  const Tensor y = model.predict(it->second.to(model.layers().front()->dtype()), args.get_int("batch-size", 256));
+  save_tensors({{"y", y}}, args.get("output", ""));
+  std::cout << "wrote y " << y.shape() << " to " << args.get("output", "") << "\n";
+  return 0;
+}
+
+int cmd_grads(const Args& args) {
+  const std::string path = require_file(args, "grads");
+  if (!args.has("out")) throw UsageError("grads needs --out GRADS.h5");
+  const io::KerasModel km = io::read_keras_file(path);
+  nn::Sequential model = sequential_from_keras(km, path);
+  const io::Split data = test_data(args, model);
+  const std::int64_t n = std::min<std::int64_t>(args.get_int("batch", 32), data.x.shape()[0]);
+  if (n < 1) throw UsageError("--batch must be at least 1");
+  const auto vars = model.trainable_variables();
+  GradientTape tape;
+  // Through the logits when the model ends in a softmax (the softmax remembers them, as in Keras).
+  const Tensor loss = sparse_categorical_crossentropy(data.y.slice_rows(0, n), model(data.x.slice_rows(0, n)));
+  const auto grads = tape.gradient(loss, vars);
+  // Each gradient goes to the path its weight has inside the file's weights group.
+  std::vector<std::pair<std::string, Tensor>> named;
+  std::size_t k = 0;
+  for (const auto& l : km.layers)
+    for (const auto& w : l.weights) {
+      std::string p = w.h5_path;
+      for (const std::string prefix : {"/model_weights/", "/"})
+        if (p.rfind(prefix, 0) == 0) {
+          p = p.substr(prefix.size());
+          break;
+        }
+      if (k < grads.size()) named.emplace_back(p, grads[k++]);
+    }
+  save_tensors(named, args.get("out", ""));
+  std::cout << std::setprecision(6) << "loss: " << loss.item() << " on " << n << " samples; wrote " << named.size()
+            << " gradients to " << args.get("out", "") << "\n";
+  return 0;
+}
+
+}  // namespace tg::cli

@@ -1,0 +1,39 @@
+// tapegrad train: the seed model on Fashion-MNIST.
+#include <iomanip>
+#include <iostream>
+
+#include "io/datasets.hpp"
+#include "tapegrad.hpp"
+#include "tools/cli.hpp"
+
+namespace tg::cli {
+
+int cmd_train(const Args& args) {
+  const int epochs = static_cast<int>(args.get_int("epochs", 5));
+  const std::int64_t batch_size = args.get_int("batch-size", 32);
+  const auto seed = static_cast<std::uint64_t>(args.get_int("seed", 0));
+  if (epochs < 1) throw UsageError("--epochs must be at least 1");
+  if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
+  if (args.has("threads")) tg::set_num_threads(static_cast<int>(args.get_int("threads", 0)));
+
+  const io::Dataset data = io::load_fashion_mnist(args.get("data", "/usr/share/datasets/fashion-mnist"));
+  if (!data.x_train.defined())
+    throw std::runtime_error("no training split (train-images-idx3-ubyte.gz) in " + args.get("data", "/usr/share/datasets/fashion-mnist"));
+
+  nn::set_random_seed(seed);
+  nn::Sequential model({nn::Flatten(), nn::Dense(128, "relu"), nn::Dense(10, "softmax")});
+  model.build(Shape{28, 28});
+  model.compile(std::make_shared<nn::Adam>(), std::make_shared<nn::SparseCategoricalCrossentropy>(), {"accuracy"});
+  nn::FitOptions fit;
+  fit.epochs = epochs;
+  fit.batch_size = batch_size;
+  fit.seed = seed;
+  model.fit(data.x_train, data.y_train, fit);
+  const auto result = model.evaluate(data.x_test, data.y_test, batch_size);
+  if (args.has("save")) model.save(args.get("save", ""));
+  std::cout << std::fixed << std::setprecision(4) << "test loss: " << result.at("loss") << "\n"
+            << "test accuracy: " << result.at("accuracy") << "\n";
+  return 0;
+}
+
+}  // namespace tg::cli
