@@ -1,0 +1,266 @@
+// Real Keras files through Sequential: every supported file in ../shared/keras-files reproduces
+// the reference numbers MANIFEST.md gives for it; round trips are bit-exact; loads are all or nothing.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "io/keras_model.hpp"
+#include "test_util.hpp"
+
+using namespace tg;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string shared = TG_SHARED_DIR;
+const std::string files = shared + "/keras-files/";
+
+struct Reference {
+  double accuracy = -1;            // on MNIST t10k, -1 when the manifest gives none
+  int zero_argmax = -1;
+  std::vector<double> zero_probs;  // outputs for one all-zeros input
+};
+
+// The manifest's verification line for `file`.
+Reference manifest_reference(const std::string& file) {
+  std::ifstream in(files + "MANIFEST.md");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto start = text.find("### `" + file + "`");
+  BOOST_REQUIRE_MESSAGE(start != std::string::npos, file << " is not in MANIFEST.md");
+  const auto end = text.find("\n### ", start + 4);
+  const std::string section = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  Reference r;
+  std::smatch m;
+  if (std::regex_search(section, m, std::regex(R"(\*\*accuracy ([0-9.]+)\*\*)"))) r.accuracy = std::stod(m[1]);
+  if (std::regex_search(section, m, std::regex(R"(all-zeros input: argmax (\d+), probabilities \[([^\]]+)\])"))) {
+    r.zero_argmax = std::stoi(m[1]);
+    std::stringstream ss(m[2].str());
+    std::string item;
+    while (std::getline(ss, item, ',')) r.zero_probs.push_back(std::stod(item));
+  }
+  return r;
+}
+
+double mnist_accuracy(nn::Sequential& model, double divisor) {
+  static const io::Split raw = io::load_idx_split(shared + "/datasets/mnist", "t10k", 1.0);
+  std::vector<std::int64_t> shape{raw.x.shape()[0]};
+  for (std::int64_t d : model.input_shape()) shape.push_back(d);
+  const Tensor x = core::div(raw.x, Tensor::scalar(divisor)).reshape(shape);
+  const auto pred = core::argmax(model.predict(x, 500), -1).to_vector<std::int64_t>();
+  const auto labels = raw.y.to_vector<std::int64_t>();
+  std::int64_t hits = 0;
+  for (std::size_t i = 0; i < pred.size(); ++i) hits += pred[i] == labels[i];
+  return static_cast<double>(hits) / static_cast<double>(pred.size());
+}
+
+void check_against_manifest(nn::Sequential& model, const std::string& file, double divisor) {
+  const Reference ref = manifest_reference(file);
+  BOOST_TEST_CONTEXT(file) {
+    BOOST_TEST(model.count_params() == io::read_keras_file(files + file).param_count());
+    Shape batch_of_one{1};
+    for (std::int64_t d : model.input_shape()) batch_of_one.push_back(d);
+    const Tensor zero = Tensor::zeros(batch_of_one);
+    const Tensor out = model.predict(zero);
+    BOOST_REQUIRE(!ref.zero_probs.empty());
+    test::check_close(out, ref.zero_probs, 1e-5, 1e-5, "zero input");
+    BOOST_TEST(core::argmax(out, -1).item() == ref.zero_argmax);
+    if (ref.accuracy >= 0 && file.find("iris") == std::string::npos)
+      BOOST_TEST(std::fabs(mnist_accuracy(model, divisor) - ref.accuracy) < 1e-9);
+  }
+}
+
+std::vector<std::vector<float>> weight_values(const nn::Sequential& m) {
+  std::vector<std::vector<float>> out;
+  for (const Variable& v : m.weights()) out.push_back(v.value().to_vector<float>());
+  return out;
+}
+
+std::string tmp(const std::string& name) {
+  const fs::path dir = fs::path(test::scratch_dir()) / "keras_models";
+  fs::create_directories(dir);
+  return (dir / name).string();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_keras_models)
+
+BOOST_AUTO_TEST_CASE(full_model_files_reproduce_the_manifest) {
+  const std::vector<std::pair<std::string, double>> cases = {
+      {"keras2.0.8_seq_mlp_full.h5", 255},
+      {"tfkeras2.2.4-tf_seq_flatten_mlp_full.h5", 1},  // trained on raw 0..255 pixels
+      {"tfkeras2.3.0-tf_seq_flatten_dropout_full.h5", 255},
+      {"tfkeras2.8.0_seq_flatten_customnames_full.h5", 255},
+      {"tfkeras2.10.0_seq_flatten_full_noopt.h5", 255},
+      {"keras3.3.3_seq_mlp_full.h5", 255},
+      {"keras3.10.0_seq_flatten_fashion_full.h5", 255},
+      {"keras3.10.0_seq_flatten_dropout.keras", 255}};
+  for (const auto& [file, divisor] : cases) {
+    nn::Sequential model = load_model(files + file);
+    check_against_manifest(model, file, divisor);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(weights_only_files_with_their_architecture) {
+  const std::string arch = std::string(TG_SOURCE_DIR) + "/tests/data/arch/";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"keras2.1.6_seq_mlp_act_dropout_weights.h5", arch + "keras2.1.6_seq_mlp_act_dropout.json"},
+      {"keras2.2.4_seq_mlp_weights.h5", arch + "keras2.2.4_seq_mlp.json"},
+      {"keras2.2.4_functional_iris_act_weights.h5", arch + "keras2.2.4_functional_iris_as_sequential.json"},
+      {"tfkeras2.10.0_seq_flatten_weights.h5", files + "tfkeras2.10.0_seq_flatten_full_noopt.h5"},
+      {"tfkeras2.12.0_seq_mlp_weights.h5", arch + "tfkeras2.12.0_seq_mlp.json"},
+      {"keras3.x_seq_mlp_fashion.weights.h5", arch + "keras3_seq_mlp_fashion.json"}};
+  for (const auto& [file, architecture] : cases) {
+    nn::Sequential model = load_architecture(architecture);
+    model.load_weights(files + file);
+    check_against_manifest(model, file, 255);
+  }
+  // Iris row 0 (5.1, 3.5, 1.4) -> [0.810826, 0.0654452, 0.123729] per the manifest.
+  nn::Sequential iris = load_architecture(arch + "keras2.2.4_functional_iris_as_sequential.json");
+  iris.load_weights(files + "keras2.2.4_functional_iris_act_weights.h5");
+  test::check_close(iris.predict(Tensor::from_values({5.1, 3.5, 1.4}, Shape{1, 3})), {0.810826, 0.0654452, 0.123729}, 1e-5,
+                    1e-5, "iris row 0");
+}
+
+BOOST_AUTO_TEST_CASE(unsupported_layers_are_named) {
+  test::check_throws_with<io::FileError>([] { load_model(files + "tfkeras2.4.0_seq_conv2d_full.h5"); },
+                                         {"unsupported layer class 'Conv2D'", "'conv2d'", "supported: InputLayer, Dense"});
+  test::check_throws_with<io::FileError>([] { load_model(files + "keras3.13.2_seq_bn_dropout_full.h5"); },
+                                         {"'BatchNormalization'", "batch_normalization"});
+  test::check_throws_with<io::FileError>([] { load_model(files + "tfkeras2.12.0_seq_mlp_weights.h5"); }, {"weights only"});
+}
+
+BOOST_AUTO_TEST_CASE(round_trips_are_bit_exact) {
+  nn::set_random_seed(7);
+  nn::Sequential model({nn::Flatten(), nn::Dense(16, "relu"), nn::Dropout(0.1), nn::Dense(10, "softmax")});
+  model.build(Shape{4, 7});
+  model.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
+  const auto original = weight_values(model);
+  for (const std::string name : {"rt.weights.h5", "rt_legacy.h5"}) {
+    model.save_weights(tmp(name));
+    nn::set_random_seed(99);  // a differently initialised twin
+    nn::Sequential twin({nn::Flatten(), nn::Dense(16, "relu"), nn::Dropout(0.1), nn::Dense(10, "softmax")});
+    twin.build(Shape{4, 7});
+    BOOST_TEST(weight_values(twin) != original);
+    twin.load_weights(tmp(name));
+    BOOST_TEST(weight_values(twin) == original, name);
+  }
+  for (const std::string name : {"rt_model.h5", "rt_model.keras"}) {
+    model.save(tmp(name));
+    nn::Sequential back = load_model(tmp(name));
+    BOOST_TEST(weight_values(back) == original, name);
+    BOOST_TEST(back.summary().substr(back.summary().find('\n')) == model.summary().substr(model.summary().find('\n')));
+    BOOST_TEST(back.loss()->name() == "sparse_categorical_crossentropy");
+  }
+  // A real Keras file loaded and saved again by tapegrad loads back to identical weights.
+  nn::Sequential real = load_model(files + "tfkeras2.8.0_seq_flatten_customnames_full.h5");
+  for (const std::string name : {"resaved.h5", "resaved.keras", "resaved.weights.h5"}) {
+    if (name.find("weights") != std::string::npos) real.save_weights(tmp(name));
+    else real.save(tmp(name));
+    nn::Sequential again = load_architecture(files + "tfkeras2.8.0_seq_flatten_customnames_full.h5");
+    again.load_weights(tmp(name));
+    BOOST_TEST(weight_values(again) == weight_values(real), name);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(optimizer_state_resumes_training_exactly) {
+  Generator g(5);
+  const Tensor x = Tensor::uniform(Shape{64, 6}, -1, 1, g);
+  Tensor y(Shape{64}, DType::int64);
+  for (std::int64_t i = 0; i < 64; ++i) y.data<std::int64_t>()[i] = static_cast<std::int64_t>(g.next_below(3));
+  nn::set_random_seed(8);
+  nn::Sequential model({nn::Dense(8, "relu"), nn::Dense(3, "softmax")});
+  model.compile("adam", "sparse_categorical_crossentropy");
+  for (int i = 0; i < 3; ++i) model.train_on_batch(x, y);
+  model.save(tmp("resume.h5"));
+  nn::Sequential resumed = load_model(tmp("resume.h5"));
+  BOOST_TEST(resumed.optimizer()->iterations() == 3);
+  for (int i = 0; i < 2; ++i) {
+    model.train_on_batch(x, y);
+    resumed.train_on_batch(x, y);
+  }
+  BOOST_TEST(weight_values(resumed) == weight_values(model));
+}
+
+BOOST_AUTO_TEST_CASE(mismatches_leave_weights_untouched) {
+  nn::set_random_seed(3);
+  nn::Sequential small({nn::Dense(64, "relu", {.name = "dense_3"}), nn::Dense(10, "softmax", {.name = "dense_4"})});
+  small.build(Shape{784});
+  const auto before = weight_values(small);
+  test::check_throws_with<io::FileError>([&] { small.load_weights(files + "keras2.2.4_seq_mlp_weights.h5"); },
+                                         {"file has 3 layers with weights", "model has 2: dense_3, dense_4"});
+  nn::Sequential wide({nn::Dense(128, "relu", {.name = "wide"}), nn::Dense(10, "softmax")});
+  wide.build(Shape{784});
+  const auto wide_before = weight_values(wide);
+  test::check_throws_with<io::FileError>([&] { wide.load_weights(files + "keras2.0.8_seq_mlp_full.h5"); },
+                                         {"Dense 'wide'", "kernel shape (784, 64) in file, layer expects (784, 128)"});
+  BOOST_TEST(weight_values(wide) == wide_before);
+  // skip_mismatch loads what fits: the file is 784 -> 64 -> 10; this model 700 -> 64 -> 10.
+  nn::Sequential narrow({nn::Dense(64, "relu"), nn::Dense(10, "softmax")});
+  narrow.build(Shape{700});
+  const auto narrow_before = weight_values(narrow);
+  nn::LoadWeightsOptions skip;
+  skip.skip_mismatch = true;
+  narrow.load_weights(files + "keras2.0.8_seq_mlp_full.h5", skip);
+  const auto narrow_after = weight_values(narrow);
+  BOOST_TEST(narrow_after[0] == narrow_before[0]);  // (700, 64) vs (784, 64): skipped
+  BOOST_TEST(narrow_after[2] == weight_values(load_model(files + "keras2.0.8_seq_mlp_full.h5"))[2]);  // (64, 10): loaded
+  nn::LoadWeightsOptions by_name;
+  by_name.by_name = true;
+  small.load_weights(files + "keras2.0.8_seq_mlp_full.h5", by_name);  // the file's layers are dense_3, dense_4
+  BOOST_TEST(weight_values(small) != before);
+  BOOST_TEST(weight_values(small) == weight_values(load_model(files + "keras2.0.8_seq_mlp_full.h5")));
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_inputs_throw_and_change_nothing) {
+  nn::Sequential model = load_architecture(files + "tfkeras2.10.0_seq_flatten_full_noopt.h5");
+  const auto before = weight_values(model);
+  const std::string real = files + "tfkeras2.10.0_seq_flatten_weights.h5";
+  std::ifstream in(real, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> bad;
+  for (std::size_t n : {std::size_t{0}, std::size_t{8}, std::size_t{512}, bytes.size() / 2, bytes.size() - 100}) {
+    bad.push_back(tmp("truncated_" + std::to_string(n) + ".h5"));
+    std::ofstream(bad.back(), std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(n));
+  }
+  bad.push_back(tmp("a_directory.h5"));
+  fs::create_directories(bad.back());
+  bad.push_back(tmp("missing.h5"));
+  fs::remove(bad.back());
+  for (const auto& path : bad) {
+    BOOST_CHECK_THROW(model.load_weights(path), std::exception);
+    BOOST_CHECK_THROW(load_model(path), std::exception);
+    BOOST_TEST(weight_values(model) == before, path);
+  }
+  try {
+    model.load_weights(bad[0]);
+  } catch (const std::exception& e) {
+    BOOST_TEST(std::string(e.what()).find(bad[0]) != std::string::npos, e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(save_is_atomic) {
+  nn::Sequential model({nn::Dense(4)});
+  model.build(Shape{3});
+  const std::string target = tmp("keep.h5");
+  model.save_weights(target);
+  const auto size = fs::file_size(target);
+  BOOST_CHECK_THROW(model.save_weights(tmp("no_such_dir/x.h5")), std::exception);
+  BOOST_CHECK_THROW(model.save_weights(tmp("bad_suffix.txt")), std::invalid_argument);
+  BOOST_TEST(fs::file_size(target) == size);
+  for (const auto& e : fs::directory_iterator(fs::path(target).parent_path()))
+    BOOST_TEST(e.path().filename().string().find(".tmp") == std::string::npos, e.path());
+}
+
+BOOST_AUTO_TEST_CASE(tensor_dumps_round_trip) {
+  Generator g(2);
+  const Tensor a = Tensor::normal(Shape{3, 4}, 0, 1, g), b = Tensor::normal(Shape{5}, 0, 1, g, DType::float64);
+  save_tensors({{"grads/dense/kernel", a}, {"grads/dense/bias", b}}, tmp("dump.h5"));
+  const auto back = load_tensors(tmp("dump.h5"));
+  BOOST_TEST(back.at("grads/dense/kernel").to_vector<float>() == a.to_vector<float>());
+  BOOST_TEST(back.at("grads/dense/bias").dtype() == DType::float64);
+  BOOST_TEST(back.at("grads/dense/bias").to_vector<double>() == b.to_vector<double>());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
