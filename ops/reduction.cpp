@@ -55,6 +55,8 @@ Tensor reduce_max(const Tensor& x, const std::vector<std::int64_t>& axes, bool k
   return y;
 }
 
+Tensor argmax(const Tensor& x, std::int64_t axis, bool keepdims) { return core::argmax(x, axis, keepdims); }
+
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   Tensor y = core::broadcast_to(x, shape);
