@@ -1,0 +1,131 @@
+// The tapegrad command-line tool, run as a user runs it.
+#include <array>
+#include <cstdio>
+#include <filesystem>
+
+#include "test_util.hpp"
+
+using namespace tg;
+
+namespace {
+
+struct Run {
+  int status;
+  std::string out;  // stdout and stderr
+};
+
+Run run(const std::string& args) {
+  const std::string cmd = std::string(TG_CLI) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  BOOST_REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string last_line(const std::string& s) {
+  std::string t = s;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+}
+
+const std::string files = std::string(TG_SHARED_DIR) + "/keras-files/";
+const std::string mnist = std::string(TG_SHARED_DIR) + "/datasets/mnist";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_cli)
+
+BOOST_AUTO_TEST_CASE(evaluate_reproduces_manifest_accuracy) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"keras2.0.8_seq_mlp_full.h5", "0.9079"},
+      {"tfkeras2.2.4-tf_seq_flatten_mlp_full.h5 --scale 1", "0.9203"},
+      {"tfkeras2.10.0_seq_flatten_full_noopt.h5", "0.9720"},
+      {"keras3.10.0_seq_flatten_dropout.keras", "0.9758"},
+      {"keras2.2.4_seq_mlp_weights.h5 --arch " + std::string(TG_SOURCE_DIR) + "/tests/data/arch/keras2.2.4_seq_mlp.json", "0.9727"}};
+  for (const auto& [file, acc] : cases) {
+    const Run r = run("evaluate " + files + file + " --data " + mnist);
+    BOOST_TEST(r.status == 0, r.out);
+    BOOST_TEST(last_line(r.out) == "test accuracy: " + acc, r.out);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(summary_of_every_kind_of_file) {
+  const Run full = run("summary " + files + "tfkeras2.10.0_seq_flatten_full_noopt.h5");
+  BOOST_TEST(full.status == 0);
+  BOOST_TEST(full.out.find("Keras version: 2.10.0") != std::string::npos, full.out);
+  BOOST_TEST(full.out.find("Format: legacy-h5-full") != std::string::npos);
+  BOOST_TEST(full.out.find(" dense (Dense)               (None, 128)               100480") != std::string::npos, full.out);
+  BOOST_TEST(full.out.find("Total params: 101,770") != std::string::npos);
+  const Run native = run("summary " + files + "keras3.x_seq_mlp_fashion.weights.h5");
+  BOOST_TEST(native.status == 0);
+  BOOST_TEST(native.out.find("Format: keras3-weights-h5") != std::string::npos, native.out);
+  BOOST_TEST(last_line(native.out) == "Total params: 636010", native.out);  // 784*800+800 + 800*10+10
+  const Run conv = run("summary " + files + "tfkeras2.4.0_seq_conv2d_full.h5");
+  BOOST_TEST(conv.status == 0);
+  BOOST_TEST(conv.out.find("Conv2D") != std::string::npos, conv.out);
+}
+
+BOOST_AUTO_TEST_CASE(predict_and_grads_write_h5) {
+  const std::string dir = test::scratch_dir() + "/cli";
+  std::filesystem::create_directories(dir);
+  Generator g(1);
+  save_tensors({{"x", Tensor::uniform(Shape{3, 784}, 0, 1, g)}}, dir + "/in.h5");
+  const Run p = run("predict " + files + "keras3.3.3_seq_mlp_full.h5 --input " + dir + "/in.h5 --output " + dir + "/out.h5");
+  BOOST_TEST(p.status == 0, p.out);
+  const Tensor y = load_tensors(dir + "/out.h5").at("y");
+  BOOST_TEST(y.shape() == (Shape{3, 10}));
+  const Tensor ref = load_model(files + "keras3.3.3_seq_mlp_full.h5").predict(load_tensors(dir + "/in.h5").at("x"));
+  BOOST_TEST(y.to_vector<float>() == ref.to_vector<float>());
+
+  const Run gr = run("grads " + files + "keras2.0.8_seq_mlp_full.h5 --out " + dir + "/g.h5 --batch 16 --data " + mnist);
+  BOOST_TEST(gr.status == 0, gr.out);
+  const auto grads = load_tensors(dir + "/g.h5");
+  BOOST_TEST(grads.size() == 4u);
+  BOOST_TEST(grads.count("dense_3/dense_3/kernel:0") == 1u);
+  BOOST_TEST(grads.at("dense_3/dense_3/kernel:0").shape() == (Shape{784, 64}));
+  // The same gradient computed in-process through the library.
+  nn::Sequential m = load_model(files + "keras2.0.8_seq_mlp_full.h5");
+  const io::Split test = io::load_idx_split(mnist, "t10k");
+  GradientTape tape;
+  const Tensor loss = sparse_categorical_crossentropy(test.y.slice_rows(0, 16), m(test.x.slice_rows(0, 16).reshape({16, 784})));
+  const auto want = tape.gradient(loss, m.trainable_variables());
+  test::check_close(grads.at("dense_4/dense_4/bias:0"), want[3].to_vector<double>(), 1e-6, 1e-7, "bias gradient");
+}
+
+BOOST_AUTO_TEST_CASE(errors_are_clear) {
+  const Run conv = run("evaluate " + files + "tfkeras2.4.0_seq_conv2d_full.h5 --data " + mnist);
+  BOOST_TEST(conv.status == 1);
+  BOOST_TEST(conv.out.find("unsupported layer class 'Conv2D' (layer 'conv2d')") != std::string::npos, conv.out);
+  const Run missing = run("summary /nonexistent/model.h5");
+  BOOST_TEST(missing.status == 1);
+  BOOST_TEST(missing.out.find("/nonexistent/model.h5") != std::string::npos, missing.out);
+  const Run bad_opt = run("train --epochz 3");
+  BOOST_TEST(bad_opt.status == 2);
+  BOOST_TEST(bad_opt.out.find("unknown option --epochz") != std::string::npos, bad_opt.out);
+  const Run no_data = run("train --epochs 1 --data /nonexistent");
+  BOOST_TEST(no_data.status == 1);
+  BOOST_TEST(no_data.out.find("/nonexistent") != std::string::npos, no_data.out);
+}
+
+BOOST_AUTO_TEST_CASE(train_one_epoch_prints_keras_lines_and_saves) {
+  if (!std::filesystem::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    BOOST_TEST_MESSAGE("skipped: Debian's dataset-fashion-mnist is not installed");
+    return;
+  }
+  const std::string out = test::scratch_dir() + "/cli/trained.h5";
+  const Run r = run("train --epochs 1 --batch-size 128 --threads 2 --seed 3 --save " + out);
+  BOOST_TEST(r.status == 0, r.out);
+  BOOST_TEST(r.out.rfind("Epoch 1/1 - ", 0) == 0u, r.out);  // not a terminal: one plain line per epoch
+  BOOST_TEST(r.out.find("s - loss: ") != std::string::npos);
+  BOOST_TEST(r.out.find("\ntest loss: ") != std::string::npos);
+  const std::string last = last_line(r.out);
+  BOOST_TEST(last.rfind("test accuracy: 0.", 0) == 0u, last);
+  BOOST_TEST(std::stod(last.substr(15)) > 0.8);
+  nn::Sequential back = load_model(out);
+  BOOST_TEST(back.count_params() == 101770);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
