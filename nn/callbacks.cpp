@@ -59,6 +59,39 @@ void TerminateOnNaN::on_train_batch_end(std::int64_t, const Logs& logs) {
   }
 }
 
+ModelCheckpoint::ModelCheckpoint(std::string filepath, std::string monitor, bool save_best_only, bool save_weights_only,
+                                 std::string mode)
+    : filepath_(std::move(filepath)), monitor_(std::move(monitor)), best_only_(save_best_only), weights_only_(save_weights_only) {
+  if (mode == "auto") maximize_ = monitor_.find("acc") != std::string::npos;
+  else if (mode == "max" || mode == "min") maximize_ = mode == "max";
+  else fail("ModelCheckpoint: mode must be 'auto', 'min' or 'max', got '", mode, "'");
+}
+
+void ModelCheckpoint::on_train_begin(const Logs&) {
+  best_ = maximize_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+}
+
+void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
+  if (best_only_) {
+    auto it = logs.find(monitor_);
+    if (it == logs.end()) fail("ModelCheckpoint: monitored metric '", monitor_, "' is not in the logs");
+    if (!(maximize_ ? it->second > best_ : it->second < best_)) return;
+    best_ = it->second;
+  }
+  std::string path = filepath_;
+  for (const std::string key : {"{epoch:02d}", "{epoch}"}) {
+    const auto at = path.find(key);
+    if (at == std::string::npos) continue;
+    std::string e = std::to_string(epoch + 1);
+    if (key == "{epoch:02d}" && e.size() < 2) e = "0" + e;
+    path.replace(at, key.size(), e);
+  }
+  if (!model_) return;
+  if (weights_only_) model_->save_weights(path);
+  else model_->save(path);
+  saved_.push_back(path);
+}
+
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), sep_(separator), append_(append) {}
 

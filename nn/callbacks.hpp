@@ -84,6 +84,25 @@ class CSVLogger : public Callback {
   std::ofstream out_;
 };
 
+/// Saves the model (or its weights) at the end of epochs, as Keras' ModelCheckpoint. `filepath`
+/// may hold "{epoch}" or "{epoch:02d}" (1-based, as Keras); the suffix picks the format
+/// (Sequential::save / save_weights). With save_best_only, saves only when `monitor` improves.
+class ModelCheckpoint : public Callback {
+ public:
+  explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss", bool save_best_only = false,
+                           bool save_weights_only = false, std::string mode = "auto");
+  void on_train_begin(const Logs&) override;
+  void on_epoch_end(int epoch, const Logs& logs) override;
+  /// The paths written so far.
+  const std::vector<std::string>& saved() const { return saved_; }
+
+ private:
+  std::string filepath_, monitor_;
+  bool best_only_, weights_only_, maximize_;
+  double best_ = 0;
+  std::vector<std::string> saved_;
+};
+
 /// Callbacks from plain functions (Keras' LambdaCallback); unset ones do nothing.
 class LambdaCallback : public Callback {
  public:

@@ -147,6 +147,34 @@ BOOST_AUTO_TEST_CASE(callbacks) {
   BOOST_TEST(h2.epoch.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(model_checkpoint_saves_best_and_per_epoch) {
+  Tensor x, y, xv, yv;
+  blobs(120, 7, x, y);
+  blobs(60, 8, xv, yv);
+  set_random_seed(4);
+  Sequential model({Dense(8, "relu"), Dense(3, "softmax")});
+  model.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
+  const std::string dir = test::scratch_dir();
+  auto every = std::make_shared<ModelCheckpoint>(dir + "/ckpt_{epoch:02d}.weights.h5", "val_loss", false, true);
+  auto best = std::make_shared<ModelCheckpoint>(dir + "/best.h5", "val_loss", true);
+  FitOptions o;
+  o.epochs = 3;
+  o.verbose = 0;
+  o.x_val = xv;
+  o.y_val = yv;
+  o.callbacks = {every, best};
+  model.fit(x, y, o);
+  BOOST_TEST(every->saved().size() == 3u);
+  BOOST_TEST(every->saved().back() == dir + "/ckpt_03.weights.h5");
+  BOOST_TEST(!best->saved().empty());
+  // The last per-epoch checkpoint holds the final weights.
+  Sequential twin({Dense(8, "relu"), Dense(3, "softmax")});
+  twin.build(Shape{2});
+  twin.load_weights(every->saved().back());
+  const auto a = model.weights(), b = twin.weights();
+  for (std::size_t i = 0; i < a.size(); ++i) BOOST_TEST(a[i].value().to_vector<float>() == b[i].value().to_vector<float>());
+}
+
 BOOST_AUTO_TEST_CASE(progress_lines) {
   std::ostringstream os;
   {
