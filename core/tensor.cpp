@@ -266,14 +266,24 @@ Tensor Tensor::arange(double start, double stop, double step, DType dt) {
 Tensor Tensor::uniform(const Shape& s, double low, double high, Generator& gen, DType dt) {
   if (!is_floating(dt)) fail("uniform: dtype must be float32 or float64, got ", dtype_name(dt));
   Tensor t(s, dt);
-  for (std::int64_t i = 0; i < t.numel(); ++i) store(t.raw_data(), dt, i, low + (high - low) * gen.next_double());
+  const std::int64_t n = t.numel();
+  visit_dtype(dt, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(t.raw_data());
+    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(low + (high - low) * gen.next_double());
+  });
   return t;
 }
 
 Tensor Tensor::normal(const Shape& s, double mean, double stddev, Generator& gen, DType dt) {
   if (!is_floating(dt)) fail("normal: dtype must be float32 or float64, got ", dtype_name(dt));
   Tensor t(s, dt);
-  for (std::int64_t i = 0; i < t.numel(); ++i) store(t.raw_data(), dt, i, mean + stddev * gen.next_normal());
+  const std::int64_t n = t.numel();
+  visit_dtype(dt, [&](auto tag) {
+    using T = decltype(tag);
+    T* p = static_cast<T*>(t.raw_data());
+    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(mean + stddev * gen.next_normal());
+  });
   return t;
 }
 
