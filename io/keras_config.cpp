@@ -202,6 +202,17 @@ const json* first_input_entry(const json& mc) {
   return first.is_object() && first.value("class_name", "") == "InputLayer" ? &first : nullptr;
 }
 
+// The entry of layer `name` in an existing config's layer list, to keep keys beyond
+// class_name/config (build_config, module, ...).
+json base_entry(const json& mc, const std::string& name) {
+  if (mc.is_object() && mc.contains("config") && mc["config"].is_object() && mc["config"].contains("layers") &&
+      mc["config"]["layers"].is_array())
+    for (const auto& e : mc["config"]["layers"])
+      if (e.is_object() && e.contains("config") && e["config"].is_object() && e["config"].value("name", "") == name)
+        return e;
+  return json::object();
+}
+
 }  // namespace
 
 json legacy_model_config(const KerasModel& m, const std::string& where) {
@@ -222,7 +233,7 @@ json legacy_model_config(const KerasModel& m, const std::string& where) {
   bool synthesized = false;
   if (input) {
     layers.push_back(*input);
-  } else if (!m.input_shape.empty()) {
+  } else if (!have_base && !m.input_shape.empty()) {  // a source config without InputLayer stays so
     const std::string first = m.layers.empty() ? "input" : m.layers.front().name;
     layers.push_back({{"class_name", "InputLayer"},
                       {"config",
@@ -238,7 +249,10 @@ json legacy_model_config(const KerasModel& m, const std::string& where) {
     // tf.keras 2.x also puts the input shape on the first real layer.
     if (synthesized && i == 0 && !c.contains("batch_input_shape") && !c.contains("batch_shape"))
       c["batch_input_shape"] = batch_shape_json(m.input_shape);
-    layers.push_back({{"class_name", m.layers[i].class_name}, {"config", std::move(c)}});
+    json e = have_base ? base_entry(m.model_config, m.layers[i].name) : json::object();
+    e["class_name"] = m.layers[i].class_name;
+    e["config"] = std::move(c);
+    layers.push_back(std::move(e));
   }
   cfg["layers"] = std::move(layers);
   return out;
@@ -290,8 +304,12 @@ json keras3_model_config(const KerasModel& m, const std::string& where) {
     json c = layer_config(l);
     if (!native_source)  // Keras 3 takes the input shape from the InputLayer only
       for (const char* key : {"batch_input_shape", "batch_shape", "input_shape", "input_dim"}) c.erase(key);
-    layers.push_back({{"module", "keras.layers"}, {"class_name", l.class_name}, {"config", std::move(c)},
-                      {"registered_name", nullptr}});
+    json e = native_source ? base_entry(m.model_config, l.name) : json::object();
+    if (!e.contains("module")) e["module"] = "keras.layers";
+    if (!e.contains("registered_name")) e["registered_name"] = nullptr;
+    e["class_name"] = l.class_name;
+    e["config"] = std::move(c);
+    layers.push_back(std::move(e));
   }
   cfg["layers"] = std::move(layers);
   if (m.format == "keras-zip" && !m.training_config.is_null()) out["compile_config"] = m.training_config;
