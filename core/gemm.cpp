@@ -1,0 +1,310 @@
+// GEMM driver: kernel choice per ISA, blocking over K and N, packing of B, task split over threads.
+//
+// Layout of the work (BLIS-style, with the A side read in place):
+//   for each task (a block of rows x a block of columns of C; one per thread)
+//     for jc over the task's columns in NC steps
+//       for pc over K in KC steps        pack B[pc:pc+kc, jc:jc+nc] into NR-wide panels (zero-padded)
+//         for ic over the task's rows in MC steps
+//           for each NR panel             the B micro-panel stays in L1 ...
+//             for each row panel (<= MR)  ... while A streams from L2: tile kernel
+// A is never packed: a broadcast-FMA kernel reads one element of A per row and k, so A^T is read
+// k-major in place and row-major A row by row. Row panels split M evenly (32 rows = 11+11+10 rather
+// than 14+14+4), every height has its own kernel, so there is no M tail to pad.
+#include "core/gemm.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/allocator.hpp"
+#include "core/error.hpp"
+#include "core/isa.hpp"
+#include "core/kernels/gemm_kernel.hpp"
+#include "core/parallel.hpp"
+
+namespace tg::core {
+namespace {
+
+namespace gd = gemm_detail;
+
+template <class T>
+const gd::KernelSet<T>& kernel_set();
+
+template <>
+const gd::KernelSet<float>& kernel_set<float>() {
+  switch (active_isa()) {
+    case Isa::avx512: return gd::gemm_kernels_f32_avx512();
+    case Isa::avx2: return gd::gemm_kernels_f32_avx2();
+    case Isa::sse42: break;
+  }
+  return gd::gemm_kernels_f32_sse42();
+}
+
+template <>
+const gd::KernelSet<double>& kernel_set<double>() {
+  switch (active_isa()) {
+    case Isa::avx512: return gd::gemm_kernels_f64_avx512();
+    case Isa::avx2: return gd::gemm_kernels_f64_avx2();
+    case Isa::sse42: break;
+  }
+  return gd::gemm_kernels_f64_sse42();
+}
+
+// Blocking: a KC x NR panel of B (32 KB for fp32 on AVX-512) stays in L1 while row panels of A
+// (MC x KC, ~200 KB) stream from L2; the packed KC x NC block of B sits in L2/L3.
+template <class T>
+constexpr std::int64_t kc_max = 256 * 4 / static_cast<std::int64_t>(sizeof(T));
+constexpr std::int64_t mc_max = 192;
+template <class T>
+constexpr std::int64_t nc_max = 512 * 4 / static_cast<std::int64_t>(sizeof(T));
+// Below this many multiply-adds the call runs on the calling thread: waking a TBB worker costs
+// more than it saves (measured with bench_gemm, see bench/README.md).
+constexpr std::int64_t serial_work = std::int64_t{1} << 20;
+
+// Packing scratch per thread, from the caching allocator: it grows to the largest block seen and
+// stays, so steady state makes no allocation.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { alloc::deallocate(p_, bytes_); }
+  template <class T>
+  T* get(std::int64_t n) {
+    const std::size_t need = static_cast<std::size_t>(n) * sizeof(T);
+    if (need > bytes_) {
+      alloc::deallocate(p_, bytes_);
+      p_ = nullptr;
+      bytes_ = 0;
+      p_ = alloc::allocate(need);
+      bytes_ = need;
+    }
+    return static_cast<T*>(p_);
+  }
+
+ private:
+  void* p_ = nullptr;
+  std::size_t bytes_ = 0;
+};
+
+thread_local Scratch b_scratch;
+
+template <class T>
+struct Problem {
+  bool ta, tb;
+  std::int64_t M, N, K;
+  const T* A;
+  std::int64_t lda;
+  const T* B;
+  std::int64_t ldb;
+  T* C;
+  std::int64_t ldc;
+  GemmEpilogue<T> ep;
+  const gd::Family<T>* fam;
+};
+
+// Packs op(B)[p0:p0+kc, j0:j0+nc] into ceil(nc/nr) panels of kc x nr, zero-padding past nc.
+template <class T>
+void pack_b(const Problem<T>& P, std::int64_t p0, std::int64_t kc, std::int64_t j0, std::int64_t nc,
+            std::int64_t nr, T* dst) {
+  for (std::int64_t q = 0; q < nc; q += nr, dst += kc * nr) {
+    const std::int64_t n = std::min(nr, nc - q);
+    if (!P.tb) {
+      const T* src = P.B + p0 * P.ldb + j0 + q;
+      for (std::int64_t p = 0; p < kc; ++p) {
+        std::memcpy(dst + p * nr, src + p * P.ldb, static_cast<std::size_t>(n) * sizeof(T));
+        for (std::int64_t j = n; j < nr; ++j) dst[p * nr + j] = T(0);
+      }
+    } else {
+      // B stored N x K: row j of the stored matrix is column j of op(B). Four columns at a time
+      // keeps four read streams and writes four adjacent elements per k.
+      const T* src = P.B + (j0 + q) * P.ldb + p0;
+      std::int64_t j = 0;
+      for (; j + 4 <= n; j += 4) {
+        const T* s0 = src + j * P.ldb;
+        const T* s1 = s0 + P.ldb;
+        const T* s2 = s1 + P.ldb;
+        const T* s3 = s2 + P.ldb;
+        T* d = dst + j;
+        for (std::int64_t p = 0; p < kc; ++p) {
+          d[p * nr + 0] = s0[p];
+          d[p * nr + 1] = s1[p];
+          d[p * nr + 2] = s2[p];
+          d[p * nr + 3] = s3[p];
+        }
+      }
+      for (; j < n; ++j) {
+        const T* s = src + j * P.ldb;
+        for (std::int64_t p = 0; p < kc; ++p) dst[p * nr + j] = s[p];
+      }
+      if (n < nr)
+        for (std::int64_t p = 0; p < kc; ++p)
+          for (std::int64_t jj = n; jj < nr; ++jj) dst[p * nr + jj] = T(0);
+    }
+  }
+}
+
+// Computes C[m0:m1, n0:n1] on the calling thread.
+template <class T>
+void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64_t n0, std::int64_t n1) {
+  const gd::Family<T>& fam = *P.fam;
+  const std::int64_t mr = fam.mr, nr = fam.nr;
+  const std::int64_t K = P.K;
+  const std::int64_t kblocks = (K + kc_max<T> - 1) / kc_max<T>;
+  const std::int64_t kc_full = (K + kblocks - 1) / kblocks;  // equal K blocks: 784 = 262+261+261
+  const std::int64_t nc_cap = std::min(nc_max<T>, n1 - n0);
+  T* bpack = b_scratch.get<T>(kc_full * ((nc_cap + nr - 1) / nr) * nr);
+
+  gd::TileArgs<T> t{};
+  t.ldc = P.ldc;
+  for (std::int64_t jc = n0; jc < n1; jc += nc_cap) {
+    const std::int64_t nc = std::min(nc_cap, n1 - jc);
+    for (std::int64_t pc = 0; pc < K; pc += kc_full) {
+      const std::int64_t kc = std::min(kc_full, K - pc);
+      const bool last = pc + kc == K;
+      pack_b(P, pc, kc, jc, nc, nr, bpack);
+      t.k = kc;
+      t.b_step = nr;
+      t.beta = pc > 0 || P.ep.accumulate;
+      t.relu = last && P.ep.relu;
+      for (std::int64_t ic = m0; ic < m1; ic += mc_max) {
+        const std::int64_t mc = std::min(mc_max, m1 - ic);
+        // Even row panels: mc rows in ceil(mc/mr) panels whose heights differ by at most one.
+        const std::int64_t panels = (mc + mr - 1) / mr;
+        const std::int64_t base = mc / panels, extra = mc % panels;
+        for (std::int64_t q = 0; q < nc; q += nr) {
+          const std::int64_t j = jc + q;
+          t.b = bpack + (q / nr) * kc * nr;
+          t.n = std::min(nr, nc - q);
+          t.bias = last && P.ep.bias ? P.ep.bias + j : nullptr;
+          std::int64_t i = ic;
+          for (std::int64_t s = 0; s < panels; ++s) {
+            const std::int64_t h = base + (s < extra ? 1 : 0);
+            gd::TileFn<T> fn;
+            if (P.ta) {
+              t.a = P.A + pc * P.lda + i;
+              fn = fam.kmajor[h - 1];
+            } else {
+              t.a = P.A + i * P.lda + pc;
+              fn = fam.rows[h - 1];
+            }
+            t.a_step = P.lda;
+            t.c = P.C + i * P.ldc + j;
+            fn(t);
+            i += h;
+          }
+        }
+      }
+    }
+  }
+}
+
+// K == 0: C = 0 (or unchanged with accumulate), then bias and relu.
+template <class T>
+void empty_product(std::int64_t M, std::int64_t N, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep) {
+  for (std::int64_t i = 0; i < M; ++i) {
+    T* c = C + i * ldc;
+    for (std::int64_t j = 0; j < N; ++j) {
+      T x = ep.accumulate ? c[j] : T(0);
+      if (ep.bias) x += ep.bias[j];
+      if (ep.relu && x < T(0)) x = T(0);
+      c[j] = x;
+    }
+  }
+}
+
+struct Split {
+  std::int64_t tm = 1, tn = 1;
+};
+
+// Chooses how many row blocks x column blocks to run as tasks: the split whose largest task
+// (product plus its own packing of B) is cheapest.
+template <class T>
+Split choose_split(const Problem<T>& P, int threads) {
+  const std::int64_t mr = P.fam->mr, nr = P.fam->nr;
+  const double lanes = 2.0 * static_cast<double>(nr) / 2.0;  // ~ multiply-adds per cycle per core
+  const double pack_cost = P.tb ? 1.0 : 0.25;                // cycles per packed element of B
+  Split best;
+  double best_cost = -1;
+  for (std::int64_t tm = 1; tm <= threads; ++tm) {
+    if (threads % tm) continue;
+    const std::int64_t tn = threads / tm;
+    const std::int64_t row_panels = (P.M + mr - 1) / mr, col_panels = (P.N + nr - 1) / nr;
+    if (tm > row_panels || tn > col_panels) continue;
+    const double rows = static_cast<double>(std::min(P.M, ((row_panels + tm - 1) / tm) * mr));
+    const double cols = static_cast<double>(((col_panels + tn - 1) / tn) * nr);
+    const double k = static_cast<double>(P.K);
+    const double cost = rows * cols * k / lanes + cols * k * pack_cost;
+    if (best_cost < 0 || cost < best_cost) {
+      best_cost = cost;
+      best = {tm, tn};
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, const T* A,
+          std::int64_t lda, const T* B, std::int64_t ldb, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep) {
+  if (M < 0 || N < 0 || K < 0) fail("gemm: negative size M=", M, " N=", N, " K=", K);
+  if (M == 0 || N == 0) return;
+  if (ldc < N) fail("gemm: ldc=", ldc, " < N=", N);
+  if (K == 0) {
+    empty_product(M, N, C, ldc, ep);
+    return;
+  }
+  if (lda < (trans_a ? M : K)) fail("gemm: lda=", lda, " too small for ", trans_a ? "A^T" : "A", " with M=", M, " K=", K);
+  if (ldb < (trans_b ? K : N)) fail("gemm: ldb=", ldb, " too small for ", trans_b ? "B^T" : "B", " with K=", K, " N=", N);
+
+  const gd::KernelSet<T>& ks = kernel_set<T>();
+  const gd::Family<T>* fam = N <= ks.narrow.nr ? &ks.narrow : &ks.wide;
+  const Problem<T> P{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep, fam};
+
+  const int threads = num_threads();
+  if (threads == 1 || M * N * K < serial_work) {
+    run_block(P, 0, M, 0, N);
+    return;
+  }
+  const Split s = choose_split(P, threads);
+  const std::int64_t nr = fam->nr;
+  const std::int64_t col_panels = (N + nr - 1) / nr;
+  parallel_for(0, s.tm * s.tn, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t task = b; task < e; ++task) {
+      const std::int64_t im = task / s.tn, in = task % s.tn;
+      const std::int64_t m0 = M * im / s.tm, m1 = M * (im + 1) / s.tm;
+      const std::int64_t n0 = std::min(N, col_panels * in / s.tn * nr);
+      const std::int64_t n1 = std::min(N, col_panels * (in + 1) / s.tn * nr);
+      if (m1 > m0 && n1 > n0) run_block(P, m0, m1, n0, n1);
+    }
+  });
+}
+
+template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const float*, std::int64_t,
+                          const float*, std::int64_t, float*, std::int64_t, const GemmEpilogue<float>&);
+template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const double*, std::int64_t,
+                           const double*, std::int64_t, double*, std::int64_t, const GemmEpilogue<double>&);
+
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
+  if (!a.defined() || !b.defined()) fail("matmul: undefined tensor");
+  if (a.rank() != 2 || b.rank() != 2)
+    fail("matmul: expects two rank-2 tensors, got ", a.shape(), " x ", b.shape());
+  if (a.dtype() != b.dtype())
+    fail("matmul: dtypes differ: ", dtype_name(a.dtype()), " ", a.shape(), " x ", dtype_name(b.dtype()), " ",
+         b.shape());
+  if (a.dtype() != DType::float32 && a.dtype() != DType::float64)
+    fail("matmul: expects float32 or float64, got ", dtype_name(a.dtype()), " ", a.shape(), " x ", b.shape());
+  const std::int64_t M = trans_a ? a.dim(1) : a.dim(0), Ka = trans_a ? a.dim(0) : a.dim(1);
+  const std::int64_t Kb = trans_b ? b.dim(1) : b.dim(0), N = trans_b ? b.dim(0) : b.dim(1);
+  if (Ka != Kb)
+    fail("matmul: inner dimensions differ: ", a.shape(), trans_a ? "^T" : "", " x ", b.shape(), trans_b ? "^T" : "");
+  Tensor c(Shape{M, N}, a.dtype());
+  if (a.dtype() == DType::float32)
+    gemm<float>(trans_a, trans_b, M, N, Ka, a.data<float>(), a.dim(1), b.data<float>(), b.dim(1), c.data<float>(), N);
+  else
+    gemm<double>(trans_a, trans_b, M, N, Ka, a.data<double>(), a.dim(1), b.data<double>(), b.dim(1),
+                 c.data<double>(), N);
+  return c;
+}
+
+}  // namespace tg::core

@@ -1,0 +1,37 @@
+#pragma once
+/// \file
+/// Matrix multiply: a packed, blocked, multi-threaded GEMM with per-ISA micro-kernels
+/// (SSE4.2 / AVX2+FMA / AVX-512, chosen at each call from tg::active_isa()), with bias and ReLU
+/// fused into the store of C.
+#include <cstdint>
+
+#include "core/tensor.hpp"
+
+namespace tg::core {
+
+/// What happens to C after the product, fused into the store.
+template <class T>
+struct GemmEpilogue {
+  const T* bias = nullptr;  ///< length N, added to every row of C after the product
+  bool relu = false;        ///< C = max(C, 0) after bias
+  bool accumulate = false;  ///< C += product (beta = 1) instead of C = product (beta = 0); bias/relu still apply after
+};
+
+/// [M, K] x [K, N] -> [M, N], all row-major: C = op(A) * op(B), then the epilogue.
+/// op(A) = A (A is M x K, leading dimension lda >= K) or, with trans_a, A^T (A stored K x M,
+/// lda >= M); likewise B (K x N, ldb >= N; or with trans_b stored N x K, ldb >= K). No transpose
+/// is materialised. Any M, N, K >= 0; K == 0 gives C = 0 (+bias, relu), or C unchanged (+bias,
+/// relu) with accumulate. C must not overlap A, B or bias. Threads: tg::parallel_for; problems
+/// too small to win from threads run on the calling thread.
+/// Instantiated for float and double.
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
+          const T* A, std::int64_t lda, const T* B, std::int64_t ldb, T* C, std::int64_t ldc,
+          const GemmEpilogue<T>& ep = {});
+
+/// [M, K] x [K, N] -> [M, N] for rank-2 float32 or float64 tensors of the same dtype; with
+/// trans_a `a` is read as [K, M] and transposed, with trans_b `b` is read as [N, K].
+/// Throws tg::ShapeError naming both shapes on rank, dtype or inner-dimension mismatch.
+Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a = false, bool trans_b = false);
+
+}  // namespace tg::core

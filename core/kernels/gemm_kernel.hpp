@@ -1,0 +1,157 @@
+#pragma once
+// GEMM micro-kernels. The top half is the interface gemm.cpp drives; the bottom half is the one
+// kernel body, written over xsimd::batch<T, Arch>, that gemm_<isa>.cpp compiles for its ISA by
+// defining TG_GEMM_NS and TG_GEMM_ARCH before including this file. Each ISA's body lives in its own
+// namespace so no inline function compiled with AVX-512 can be picked by the linker for another path.
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+namespace tg::core::gemm_detail {
+
+// One register tile: C[0:m, 0:n] (+)= A[0:m, 0:k] * B[0:k, 0:n] with m fixed by the function
+// (1 <= m <= Family::mr) and n <= Family::nr; then the epilogue.
+template <class T>
+struct TileArgs {
+  std::int64_t k;
+  // A(r, p) is a[p * a_step + r] for a "k-major" function (a packed panel, or A^T read in place)
+  // and a[r * a_step + p] for a "rows" function (row-major A read in place).
+  const T* a;
+  std::int64_t a_step;
+  // B(p, j) is b[p * b_step + j] for j < nr: a packed panel (zero-padded past n) or B in place.
+  const T* b;
+  std::int64_t b_step;
+  T* c;
+  std::int64_t ldc;
+  std::int64_t n;  // columns of C written, 1..nr
+  const T* bias;   // bias for column 0 of this tile, or null
+  bool beta;       // add the product to C instead of overwriting it
+  bool relu;
+};
+
+template <class T>
+using TileFn = void (*)(const TileArgs<T>&);
+
+inline constexpr int max_mr = 16;
+
+// Tiles of up to mr rows and nr columns; kmajor[m - 1] / rows[m - 1] handle exactly m rows.
+template <class T>
+struct Family {
+  int mr = 0, nr = 0;
+  TileFn<T> kmajor[max_mr] = {};
+  TileFn<T> rows[max_mr] = {};
+};
+
+// `wide` for the bulk of C, `narrow` for problems with N <= narrow.nr (N = 10 in an MLP's last layer).
+template <class T>
+struct KernelSet {
+  Family<T> wide, narrow;
+};
+
+const KernelSet<float>& gemm_kernels_f32_sse42();
+const KernelSet<double>& gemm_kernels_f64_sse42();
+const KernelSet<float>& gemm_kernels_f32_avx2();
+const KernelSet<double>& gemm_kernels_f64_avx2();
+const KernelSet<float>& gemm_kernels_f32_avx512();
+const KernelSet<double>& gemm_kernels_f64_avx512();
+
+}  // namespace tg::core::gemm_detail
+
+#if defined(TG_GEMM_NS) && defined(TG_GEMM_ARCH)
+#include <xsimd/xsimd.hpp>
+
+namespace tg::core::TG_GEMM_NS {
+
+using gemm_detail::Family;
+using gemm_detail::KernelSet;
+using gemm_detail::TileArgs;
+using Arch = TG_GEMM_ARCH;
+template <class T>
+using V = xsimd::batch<T, Arch>;
+
+// The last columns of a tile go through a small buffer: C, bias and A/B are never read or written
+// past their ends.
+template <class T>
+inline V<T> load_part(const T* p, std::int64_t n) {
+  alignas(64) T buf[V<T>::size] = {};
+  for (std::int64_t i = 0; i < n; ++i) buf[i] = p[i];
+  return V<T>::load_aligned(buf);
+}
+template <class T>
+inline void store_part(T* p, const V<T>& x, std::int64_t n) {
+  alignas(64) T buf[V<T>::size];
+  x.store_aligned(buf);
+  for (std::int64_t i = 0; i < n; ++i) p[i] = buf[i];
+}
+
+template <class T>
+inline V<T> epilogue(V<T> x, const T* c, const T* bias, const TileArgs<T>& t, std::int64_t n, bool full) {
+  if (t.beta) x += full ? V<T>::load_unaligned(c) : load_part(c, n);
+  if (bias) x += full ? V<T>::load_unaligned(bias) : load_part(bias, n);
+  if (t.relu) {
+    const V<T> zero(T(0));
+    x = xsimd::select(x < zero, zero, x);  // keeps NaN, like ops' relu
+  }
+  return x;
+}
+
+template <class T, int MR, int NV, bool KMAJOR>
+void tile(const TileArgs<T>& t) {
+  constexpr int W = static_cast<int>(V<T>::size);
+  V<T> acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = V<T>(T(0));
+
+  const T* a = t.a;
+  const T* b = t.b;
+  const std::int64_t as = t.a_step, bs = t.b_step;
+  for (std::int64_t p = 0; p < t.k; ++p) {
+    V<T> bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) bv[v] = V<T>::load_unaligned(b + v * W);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const V<T> av(KMAJOR ? a[r] : a[r * as]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = xsimd::fma(av, bv[v], acc[r][v]);
+    }
+    a += KMAJOR ? as : 1;
+    b += bs;
+  }
+
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    T* c = t.c + r * t.ldc;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const std::int64_t j = v * W;
+      const T* bias = t.bias ? t.bias + j : nullptr;
+      if (j + W <= t.n) {
+        epilogue(acc[r][v], c + j, bias, t, W, true).store_unaligned(c + j);
+      } else if (j < t.n) {
+        store_part(c + j, epilogue(acc[r][v], c + j, bias, t, t.n - j, false), t.n - j);
+      }
+    }
+  }
+}
+
+template <class T, int MR, int NV, std::size_t... I>
+constexpr Family<T> make_family(std::index_sequence<I...>) {
+  Family<T> f;
+  f.mr = MR;
+  f.nr = NV * static_cast<int>(V<T>::size);
+  ((f.kmajor[I] = &tile<T, static_cast<int>(I) + 1, NV, true>), ...);
+  ((f.rows[I] = &tile<T, static_cast<int>(I) + 1, NV, false>), ...);
+  return f;
+}
+
+template <class T, int MR, int NV>
+constexpr Family<T> make_family() {
+  static_assert(MR <= gemm_detail::max_mr);
+  return make_family<T, MR, NV>(std::make_index_sequence<MR>{});
+}
+
+}  // namespace tg::core::TG_GEMM_NS
+#endif
