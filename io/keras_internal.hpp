@@ -6,6 +6,10 @@
 
 #include "io/keras_model.hpp"
 
+namespace tg::nn {
+class Sequential;
+}
+
 namespace tg::io::detail {
 
 // A model config reduced to what the representation needs.
@@ -43,5 +47,21 @@ void save_atomically(const std::string& path, const std::string& op, const std::
 // Keras 3 native layout under `root` (the file root or an in-memory image).
 void write_native(const h5::Group& root, const KerasModel& m, const std::string& op, const std::string& path);
 KerasModel read_native(const h5::Group& root, const nlohmann::json* config, const std::string& where);
+
+// A compiled model's compile config (io/keras_compile.cpp): tf.keras 2.10's `training_config`
+// (OptimizerV2 config, MeanMetricWrapper metrics), or with `keras3` a `.keras` compile_config.
+nlohmann::json compile_config(const nn::Sequential& model, bool keras3);
+// A compiled model's optimizer state as stored: tf.keras 2.10's names and order ("Adam/iter:0",
+// then "Adam/<var>/m:0" for every variable, then ".../v:0"), nothing before the first step; or
+// with `keras3` Keras 3's order (iterations, rate, then variable by variable), only iterations and
+// the rate before the first step.
+std::vector<KerasWeight> optimizer_weights(const nn::Sequential& model, bool keras3);
+// Compiles `model` as a legacy training_config or a .keras compile_config says (either metric
+// form, the hyper-parameters tapegrad has); false, with a note on stderr, when it cannot.
+bool compile_from_config(nn::Sequential& model, const nlohmann::json& config, const std::string& where);
+// Restores the optimizer of a compiled `model` from km.optimizer_weights named as tapegrad or
+// Keras 3 name them, as tf.keras 2.x does (the rate then comes from the config), or by position
+// (native files). All or nothing; false, with a note on stderr, when the state does not map.
+bool restore_optimizer_state(nn::Sequential& model, const KerasModel& km, const std::string& where);
 
 }  // namespace tg::io::detail

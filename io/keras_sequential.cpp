@@ -135,9 +135,11 @@ nn::LayerHandle layer_from_keras(const io::KerasLayer& l, const std::string& whe
 
 }  // namespace
 
-io::KerasModel to_keras_model(const nn::Sequential& model, bool include_optimizer) {
+io::KerasModel to_keras_model(const nn::Sequential& model, bool include_optimizer, KerasFlavor flavor) {
+  const bool keras3 = flavor == KerasFlavor::keras3;
   io::KerasModel km;
-  km.keras_version = "2.10.0";  // the layout written is tf.keras 2.10's
+  // The legacy layout written is tf.keras 2.10's; a .keras archive gets the writer's Keras 3 version.
+  km.keras_version = keras3 ? "" : "2.10.0";
   km.backend = "tensorflow";
   km.model_name = model.name();
   if (model.built()) km.input_shape = model.input_shape().to_vector();
@@ -146,24 +148,8 @@ io::KerasModel to_keras_model(const nn::Sequential& model, bool include_optimize
     km.layers.push_back(layer_to_keras(*l));
   }
   if (include_optimizer && model.optimizer() && model.loss()) {
-    const auto& opt = *model.optimizer();
-    json oc = {{"name", opt.name()}};
-    for (const auto& [k, v] : opt.config()) oc[k] = v;
-    json metrics = json::array();
-    for (const auto& m : model.metrics()) metrics.push_back(m->name());
-    km.training_config = {{"loss", model.loss()->name()},
-                          {"metrics", metrics},
-                          {"weighted_metrics", nullptr},
-                          {"loss_weights", nullptr},
-                          {"optimizer_config", {{"class_name", opt.name()}, {"config", oc}}}};
-    for (const auto& slot : opt.state(model.trainable_variables())) {
-      io::KerasWeight w;
-      w.name = slot.name;
-      w.shape = slot.value.shape().to_vector();
-      w.values = slot.value.to_vector<double>();
-      w.dtype = dtype_name(slot.value.dtype());
-      km.optimizer_weights.push_back(std::move(w));
-    }
+    km.training_config = io::detail::compile_config(model, keras3);
+    km.optimizer_weights = io::detail::optimizer_weights(model, keras3);
   }
   return km;
 }
@@ -287,45 +273,21 @@ nn::Sequential load_architecture(const std::string& path) {
 nn::Sequential load_model(const std::string& path) {
   const io::KerasModel km = io::read_keras_file(path);
   nn::Sequential model = sequential_from_keras(km, path);
-  const json& tc = km.training_config;
-  if (!tc.is_object() || !tc.contains("loss") || !tc["loss"].is_string() || !tc.contains("optimizer_config")) return model;
   // Compile as the file says when tapegrad knows the pieces; a file it cannot compile still loads.
-  try {
-    const json& oc = tc["optimizer_config"];
-    std::string cls = oc.value("class_name", "");
-    for (char& ch : cls) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    auto opt = nn::get_optimizer(cls);
-    if (oc.contains("config") && oc["config"].contains("learning_rate") && oc["config"]["learning_rate"].is_number())
-      opt->set_learning_rate(oc["config"]["learning_rate"].get<double>());
-    std::vector<std::string> metrics;
-    if (tc.contains("metrics") && tc["metrics"].is_array())
-      for (const auto& m : tc["metrics"])
-        if (m.is_string()) metrics.push_back(m.get<std::string>());
-    model.compile(opt, nn::get_loss(tc["loss"].get<std::string>()), metrics);
-  } catch (const std::invalid_argument&) {
-    return model;
-  }
-  // Optimizer state written by tapegrad (names from Optimizer::state) resumes training exactly.
-  if (!km.optimizer_weights.empty()) {
-    std::vector<nn::Optimizer::Slot> slots;
-    for (const auto& w : km.optimizer_weights) {
-      const DType dt = w.dtype == "int64" ? DType::int64 : w.dtype == "float64" ? DType::float64 : DType::float32;
-      slots.push_back({w.name, Tensor::from_vector(w.values, Shape(w.shape)).to(dt)});
-    }
-    try {
-      model.optimizer()->load_state(model.trainable_variables(), slots);
-    } catch (const std::invalid_argument&) {
-      // Another framework's slot names (e.g. Keras 2's "training/Adam/Variable:0"): start fresh.
-    }
-  }
+  if (io::detail::compile_from_config(model, km.training_config, path))
+    io::detail::restore_optimizer_state(model, km, path);
   return model;
 }
 
 namespace nn {
 
 void Sequential::save_weights(const std::string& path) const {
+  if (ends_with(path, ".weights.h5")) {  // Keras 3 keeps the optimizer's variables here too
+    io::KerasModel km = to_keras_model(*this, true, KerasFlavor::keras3);
+    km.format = "keras3-weights-h5";
+    return io::write_keras3_weights_h5(km, path);
+  }
   const io::KerasModel km = to_keras_model(*this, false);
-  if (ends_with(path, ".weights.h5")) return io::write_keras3_weights_h5(km, path);
   if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) return io::write_legacy_h5(km, path, true);
   fail("save_weights: '", path, "' must end in .weights.h5 (Keras 3 layout) or .h5 / .hdf5 (legacy layout)");
 }
@@ -335,12 +297,13 @@ void Sequential::load_weights(const std::string& path, const LoadWeightsOptions&
 }
 
 void Sequential::save(const std::string& path) const {
-  io::KerasModel km = to_keras_model(*this, true);
   if (ends_with(path, ".keras")) {
+    io::KerasModel km = to_keras_model(*this, true, KerasFlavor::keras3);
     km.format = "keras-zip";
     return io::write_keras_zip(km, path);
   }
   if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) {
+    io::KerasModel km = to_keras_model(*this, true);
     km.format = "legacy-h5-full";
     return io::write_legacy_h5(km, path, false);
   }

@@ -17,14 +17,23 @@ struct KerasModel;  // io/keras_model.hpp (kept out of this header: it needs nlo
 inline constexpr const char* supported_layer_classes = "InputLayer, Dense, Flatten, Activation, ReLU, Softmax, Dropout";
 
 /// Builds a Sequential from a legacy full-model .h5 or a .keras archive and loads its weights;
-/// compiles it with the file's optimizer, loss and metrics when the file records them (and
-/// restores the optimizer state of files tapegrad wrote). Throws naming the file, and for an
+/// compiles it with the file's optimizer (and the hyper-parameters tapegrad has), loss and metrics
+/// when the file records them, and restores the optimizer state when its names map onto the
+/// model's variables (tapegrad's files, tf.keras 2.x Adam/SGD/RMSprop files, Keras 3 files).
+/// Unsupported metrics are left out and an unmappable optimizer state starts fresh, each with a
+/// note on stderr. Throws naming the file, and for an
 /// unsupported layer its class, its name and the supported list.
 nn::Sequential load_model(const std::string& path);
 
+/// Which Keras a representation's compile config and optimizer state are written for: the legacy
+/// `.h5` layout claims tf.keras 2.10 (OptimizerV2 configs, "Adam/iter:0", "Adam/<var>/m:0", ...),
+/// `.keras` and `.weights.h5` are Keras 3 layouts (Keras 3 configs, variables by position).
+enum class KerasFlavor { tf_keras_2_10, keras3 };
+
 /// The Keras representation of a model (architecture, weights, and with `include_optimizer` the
-/// compile config and optimizer state).
-io::KerasModel to_keras_model(const nn::Sequential& model, bool include_optimizer);
+/// compile config and optimizer state in `flavor`'s form).
+io::KerasModel to_keras_model(const nn::Sequential& model, bool include_optimizer,
+                              KerasFlavor flavor = KerasFlavor::tf_keras_2_10);
 /// A built Sequential from a representation with an architecture (weights loaded).
 nn::Sequential sequential_from_keras(const io::KerasModel& km, const std::string& where);
 /// The same, with freshly initialised weights.

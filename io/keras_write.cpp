@@ -131,6 +131,11 @@ void write_native(const h5::Group& root, const KerasModel& m, const std::string&
   const bool native_source = m.format == "keras3-weights-h5" || m.format == "keras-zip";
   if (native_source && !m.optimizer_weights.empty()) {
     const h5::Group ov = root.require_group("optimizer/vars");
+    // Keras >= 3.6 names the group after the optimizer ("adam"); tapegrad's slot names carry it
+    // as their scope ("adam/iteration"). Files read from Keras store indexes only: no name then.
+    const std::string& first = m.optimizer_weights.front().name;
+    if (const auto slash = first.find('/'); slash != std::string::npos && slash > 0)
+      ov.write_string_attr("name", first.substr(0, slash), h5::StrType::vlen_utf8);
     for (std::size_t j = 0; j < m.optimizer_weights.size(); ++j) {
       check_weight(op, path, "optimizer", m.optimizer_weights[j]);
       ov.write_dataset(std::to_string(j), m.optimizer_weights[j].shape, m.optimizer_weights[j].values,

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <regex>
 
 #include "io/keras_model.hpp"
@@ -169,18 +171,125 @@ BOOST_AUTO_TEST_CASE(optimizer_state_resumes_training_exactly) {
   const Tensor x = Tensor::uniform(Shape{64, 6}, -1, 1, g);
   Tensor y(Shape{64}, DType::int64);
   for (std::int64_t i = 0; i < 64; ++i) y.data<std::int64_t>()[i] = static_cast<std::int64_t>(g.next_below(3));
-  nn::set_random_seed(8);
+  const std::vector<std::pair<std::string, std::function<std::shared_ptr<nn::Optimizer>()>>> optimizers = {
+      {"adam", [] { return std::make_shared<nn::Adam>(0.01, 0.8, 0.99, 1e-6, true); }},
+      {"sgd", [] { return std::make_shared<nn::SGD>(0.05, 0.9, true); }},
+      {"sgd_plain", [] { return std::make_shared<nn::SGD>(0.05); }},
+      {"rmsprop", [] { return std::make_shared<nn::RMSprop>(0.002, 0.8, 0.5, 1e-6, true); }},
+      {"adamw", [] { return std::make_shared<nn::AdamW>(0.003, 0.01); }}};
+  for (const auto& [label, make] : optimizers)
+    for (const std::string suffix : {".h5", ".keras"}) {
+      BOOST_TEST_CONTEXT(label << suffix) {
+        nn::set_random_seed(8);
+        nn::Sequential model({nn::Dense(8, "relu"), nn::Dense(3, "softmax")});
+        model.compile(make(), nn::get_loss("sparse_categorical_crossentropy"), {"accuracy"});
+        for (int i = 0; i < 3; ++i) model.train_on_batch(x, y);
+        const std::string path = tmp("resume_" + label + suffix);
+        model.save(path);
+        nn::Sequential resumed = load_model(path);
+        BOOST_REQUIRE(resumed.optimizer());
+        BOOST_TEST(resumed.optimizer()->name() == model.optimizer()->name());
+        BOOST_TEST(resumed.optimizer()->config() == model.optimizer()->config());  // every hyper-parameter
+        BOOST_TEST(resumed.optimizer()->iterations() == 3);
+        BOOST_REQUIRE_EQUAL(resumed.metrics().size(), 1u);
+        BOOST_TEST(resumed.metrics()[0]->name() == "accuracy");
+        for (int i = 0; i < 2; ++i) {
+          model.train_on_batch(x, y);
+          resumed.train_on_batch(x, y);
+        }
+        BOOST_TEST(weight_values(resumed) == weight_values(model));
+      }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(legacy_files_carry_tf_keras_2_10_compile_config) {
+  nn::clear_session();
   nn::Sequential model({nn::Dense(8, "relu"), nn::Dense(3, "softmax")});
-  model.compile("adam", "sparse_categorical_crossentropy");
-  for (int i = 0; i < 3; ++i) model.train_on_batch(x, y);
-  model.save(tmp("resume.h5"));
-  nn::Sequential resumed = load_model(tmp("resume.h5"));
-  BOOST_TEST(resumed.optimizer()->iterations() == 3);
-  for (int i = 0; i < 2; ++i) {
-    model.train_on_batch(x, y);
-    resumed.train_on_batch(x, y);
-  }
-  BOOST_TEST(weight_values(resumed) == weight_values(model));
+  model.build(Shape{6});
+  model.compile(std::make_shared<nn::SGD>(0.05, 0.9, true), nn::get_loss("categorical_crossentropy"), {"accuracy"});
+  model.save(tmp("sgd_untrained.h5"));
+  const io::KerasModel km = io::read_keras_file(tmp("sgd_untrained.h5"));
+  BOOST_TEST(km.optimizer_weights.empty());  // tf.keras 2.10 has no optimizer variables before a step
+  const nlohmann::json expected = nlohmann::json::parse(R"({
+    "loss": "categorical_crossentropy",
+    "metrics": [[{"class_name": "MeanMetricWrapper",
+                  "config": {"name": "accuracy", "dtype": "float32", "fn": "categorical_accuracy"}}]],
+    "weighted_metrics": null, "loss_weights": null,
+    "optimizer_config": {"class_name": "SGD", "config": {"name": "SGD", "learning_rate": 0.05, "decay": 0.0,
+                                                         "momentum": 0.9, "nesterov": true}}})");
+  BOOST_TEST(km.training_config == expected, km.training_config.dump());
+  nn::Sequential back = load_model(tmp("sgd_untrained.h5"));
+  BOOST_TEST(back.optimizer()->iterations() == 0);
+  const auto* sgd = dynamic_cast<const nn::SGD*>(back.optimizer().get());
+  BOOST_REQUIRE(sgd);
+  BOOST_TEST(sgd->learning_rate() == 0.05);
+  BOOST_TEST(sgd->momentum() == 0.9);
+  BOOST_TEST(sgd->nesterov());
+  BOOST_REQUIRE_EQUAL(back.metrics().size(), 1u);
+  BOOST_TEST(back.metrics()[0]->name() == "accuracy");
+  BOOST_TEST(dynamic_cast<const nn::CategoricalAccuracy*>(back.metrics()[0].get()));
+}
+
+BOOST_AUTO_TEST_CASE(real_files_compile_and_resume_their_optimizer) {
+  // tf.keras 2.2.4-tf: Adam with float32-rounded hyper-parameters and 13 optimizer_v2 arrays.
+  const std::string f224 = files + "tfkeras2.2.4-tf_seq_flatten_mlp_full.h5";
+  const io::KerasModel k224 = io::read_keras_file(f224);
+  BOOST_REQUIRE_EQUAL(k224.optimizer_weights.size(), 13u);
+  nn::Sequential m224 = load_model(f224);
+  const auto* adam = dynamic_cast<const nn::Adam*>(m224.optimizer().get());
+  BOOST_REQUIRE(adam);
+  BOOST_TEST(adam->learning_rate() == 0.0010000000474974513);
+  BOOST_TEST(adam->beta_1() == 0.8999999761581421);
+  BOOST_TEST(adam->beta_2() == 0.9990000128746033);
+  BOOST_TEST(m224.optimizer()->iterations() == static_cast<std::int64_t>(k224.optimizer_weights[0].values.at(0)));
+  BOOST_TEST(m224.optimizer()->iterations() > 0);
+  std::map<std::string, std::vector<double>> file_slots;
+  for (const auto& w : k224.optimizer_weights) file_slots[w.name] = w.values;
+  std::map<std::string, std::vector<double>> state;
+  for (const auto& s : m224.optimizer()->state(m224.trainable_variables())) state[s.name] = s.value.to_vector<double>();
+  BOOST_TEST(state.at("adam/dense_105_kernel_momentum") == file_slots.at("Adam/dense_105/kernel/m:0"));
+  BOOST_TEST(state.at("adam/dense_107_bias_velocity") == file_slots.at("Adam/dense_107/bias/v:0"));
+  BOOST_TEST(state.at("adam/learning_rate") == std::vector<double>{0.0010000000474974513});
+  BOOST_REQUIRE_EQUAL(m224.metrics().size(), 1u);
+  BOOST_TEST(dynamic_cast<const nn::SparseCategoricalAccuracy*>(m224.metrics()[0].get()));
+
+  // tf.keras 2.8 / 2.10: metrics as [[MeanMetricWrapper]]; the name is the one compile was given.
+  nn::Sequential m28 = load_model(files + "tfkeras2.8.0_seq_flatten_customnames_full.h5");
+  BOOST_REQUIRE_EQUAL(m28.metrics().size(), 1u);
+  BOOST_TEST(m28.metrics()[0]->name() == "accuracy");
+  BOOST_TEST(dynamic_cast<const nn::CategoricalAccuracy*>(m28.metrics()[0].get()));
+  BOOST_TEST(m28.optimizer()->name() == "SGD");
+  BOOST_TEST(m28.optimizer()->learning_rate() == 0.009999999776482582);
+  BOOST_TEST(m28.optimizer()->iterations() == 46649);  // "SGD/iter:0", its only optimizer array
+  nn::Sequential m210 = load_model(files + "tfkeras2.10.0_seq_flatten_full_noopt.h5");
+  BOOST_REQUIRE_EQUAL(m210.metrics().size(), 1u);
+  BOOST_TEST(m210.metrics()[0]->name() == "sparse_categorical_accuracy");
+
+  // Keras 3's legacy writer: "adam/sequential_1_dense_3_kernel_momentum", the model name in front.
+  const std::string f3 = files + "keras3.10.0_seq_flatten_fashion_full.h5";
+  const io::KerasModel k3 = io::read_keras_file(f3);
+  BOOST_REQUIRE_EQUAL(k3.optimizer_weights.size(), 14u);
+  BOOST_TEST(k3.optimizer_weights[2].name == "adam/sequential_1_dense_3_kernel_momentum");
+  nn::Sequential m3 = load_model(f3);
+  BOOST_TEST(m3.optimizer()->iterations() == static_cast<std::int64_t>(k3.optimizer_weights[0].values.at(0)));
+  BOOST_TEST(m3.optimizer()->iterations() > 0);
+  std::map<std::string, std::vector<double>> state3;
+  for (const auto& s : m3.optimizer()->state(m3.trainable_variables())) state3[s.name] = s.value.to_vector<double>();
+  BOOST_TEST(state3.at("adam/dense_3_kernel_momentum") == k3.optimizer_weights[2].values);
+
+  // Keras 3 .keras: optimizer/vars by position, slots variable by variable.
+  const std::string fk = files + "keras3.10.0_seq_flatten_dropout.keras";
+  const io::KerasModel kk = io::read_keras_file(fk);
+  BOOST_REQUIRE_EQUAL(kk.optimizer_weights.size(), 14u);
+  nn::Sequential mk = load_model(fk);
+  BOOST_TEST(mk.optimizer()->iterations() == static_cast<std::int64_t>(kk.optimizer_weights[0].values.at(0)));
+  BOOST_TEST(mk.optimizer()->iterations() > 0);
+  std::map<std::string, std::vector<double>> kstate;
+  for (const auto& s : mk.optimizer()->state(mk.trainable_variables())) kstate[s.name] = s.value.to_vector<double>();
+  BOOST_TEST(kstate.at("adam/dense_kernel_momentum") == kk.optimizer_weights[2].values);
+  BOOST_TEST(kstate.at("adam/dense_kernel_velocity") == kk.optimizer_weights[3].values);
+  BOOST_TEST(kstate.at("adam/dense_1_bias_momentum") == kk.optimizer_weights[8].values);
+  BOOST_TEST(kstate.at("adam/dense_2_bias_velocity") == kk.optimizer_weights[13].values);
 }
 
 BOOST_AUTO_TEST_CASE(mismatches_leave_weights_untouched) {

@@ -10,6 +10,9 @@
 
 #include "core/error.hpp"
 #include "io/keras_model.hpp"
+#include "io/keras_sequential.hpp"
+#include "nn/layers.hpp"
+#include "nn/optimizers.hpp"
 
 namespace {
 
@@ -308,6 +311,82 @@ BOOST_AUTO_TEST_CASE(native_weights_have_the_structure_of_keras_3) {
   tg::io::write_keras3_weights_h5(tg::io::read_keras_file(real), dir + "/mine.weights.h5");
   // The optimizer's `name` attribute ("adam") is not part of the representation.
   same_structure(dir + "/mine.weights.h5", real, true, {"/optimizer/vars"});
+}
+
+// The model the tf.keras 2.10 samples hold, built in tapegrad with Keras' auto-names:
+// Flatten -> Dense(128, relu) -> Dense(10, softmax) on 28x28, compiled as the sample says.
+tg::nn::Sequential tf_keras_2_10_twin() {
+  tg::nn::clear_session();
+  tg::nn::Sequential m({tg::nn::Flatten(), tg::nn::Dense(128, "relu"), tg::nn::Dense(10, "softmax")});
+  m.build(tg::Shape{28, 28});
+  m.compile(std::make_shared<tg::nn::Adam>(), tg::nn::get_loss("sparse_categorical_crossentropy"),
+            {"sparse_categorical_accuracy"});
+  return m;
+}
+
+BOOST_AUTO_TEST_CASE(sequential_save_has_the_structure_of_tf_keras_2_10) {
+  const std::string dir = scratch("sequential_full");
+  const std::string real = sample("tfkeras2.10.0_seq_flatten_full_noopt.h5");
+  const tg::nn::Sequential m = tf_keras_2_10_twin();
+  m.save(dir + "/mine.h5");
+  // Every group, dataset shape/dtype, attribute, and model_config/training_config as parsed JSON;
+  // no optimizer_weights: like the sample, the optimizer has not taken a step.
+  same_structure(dir + "/mine.h5", real, false);
+  const json tc = json::parse(h5::File::open(dir + "/mine.h5").read_string_attr("training_config"));
+  BOOST_TEST(tc["optimizer_config"]["config"]["amsgrad"] == json(false));  // a JSON boolean, not 0.0
+  BOOST_TEST(!tc["optimizer_config"]["config"].contains("use_ema"));      // OptimizerV2 rejects it
+  if (std::system("h5dump --version > /dev/null 2>&1") == 0)
+    BOOST_TEST(std::system(("h5dump -H '" + dir + "/mine.h5' > /dev/null 2>&1").c_str()) == 0);
+}
+
+BOOST_AUTO_TEST_CASE(sequential_save_weights_has_the_structure_of_tf_keras_2_10) {
+  const std::string dir = scratch("sequential_weights");
+  tf_keras_2_10_twin().save_weights(dir + "/mine.h5");
+  same_structure(dir + "/mine.h5", sample("tfkeras2.10.0_seq_flatten_weights.h5"), false);
+}
+
+BOOST_AUTO_TEST_CASE(sequential_save_weights_native_has_the_structure_of_keras_3) {
+  // keras3.x_seq_mlp_fashion.weights.h5: Dense(800, relu) and Dense(10, softmax) on 784 inputs,
+  // model "sequential", compiled with Adam that never stepped (optimizer/vars holds 0 and 1).
+  const std::string dir = scratch("sequential_native");
+  tg::nn::clear_session();
+  tg::nn::Sequential m({tg::nn::Dense(800, "relu"), tg::nn::Dense(10, "softmax")});
+  m.build(tg::Shape{784});
+  m.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
+  m.save_weights(dir + "/mine.weights.h5");
+  same_structure(dir + "/mine.weights.h5", sample("keras3.x_seq_mlp_fashion.weights.h5"), true);
+  const KerasModel r = tg::io::read_keras_file(dir + "/mine.weights.h5");
+  BOOST_REQUIRE_EQUAL(r.optimizer_weights.size(), 2u);
+  BOOST_TEST(r.optimizer_weights[0].values == std::vector<double>{0.0});                       // iterations
+  BOOST_TEST(r.optimizer_weights[1].values == std::vector<double>{static_cast<float>(0.001)});  // float32 rate
+}
+
+BOOST_AUTO_TEST_CASE(sequential_save_writes_tf_keras_2_10_optimizer_state_after_a_step) {
+  tg::nn::Sequential m = tf_keras_2_10_twin();
+  tg::Generator g(3);
+  const tg::Tensor x = tg::Tensor::uniform(tg::Shape{4, 28, 28}, 0, 1, g);
+  tg::Tensor y(tg::Shape{4}, tg::DType::int64);
+  for (std::int64_t i = 0; i < 4; ++i) y.data<std::int64_t>()[i] = i;
+  m.train_on_batch(x, y);
+  m.train_on_batch(x, y);
+  const std::string path = scratch("sequential_opt") + "/mine.h5";
+  m.save(path);
+  const KerasModel r = tg::io::read_keras_file(path);
+  std::vector<std::string> names;
+  for (const auto& w : r.optimizer_weights) names.push_back(w.name);
+  BOOST_TEST(names == (std::vector<std::string>{"Adam/iter:0", "Adam/dense/kernel/m:0", "Adam/dense/bias/m:0",
+                                                "Adam/dense_1/kernel/m:0", "Adam/dense_1/bias/m:0", "Adam/dense/kernel/v:0",
+                                                "Adam/dense/bias/v:0", "Adam/dense_1/kernel/v:0", "Adam/dense_1/bias/v:0"}),
+             boost::test_tools::per_element());
+  BOOST_REQUIRE_EQUAL(r.optimizer_weights.size(), 9u);
+  BOOST_TEST(r.optimizer_weights[0].dtype == "int64");
+  BOOST_TEST(r.optimizer_weights[0].shape.empty());
+  BOOST_TEST(r.optimizer_weights[0].values == std::vector<double>{2.0});
+  BOOST_TEST((r.optimizer_weights[5].shape == std::vector<std::int64_t>{784, 128}));
+  // The slots hold the optimizer's values: v of dense_1's bias, as state() gives it.
+  for (const auto& s : m.optimizer()->state(m.trainable_variables()))
+    if (s.name == "adam/dense_1_bias_velocity") BOOST_TEST(r.optimizer_weights[8].values == s.value.to_vector<double>());
+  BOOST_TEST(r.optimizer_weights[8].values != std::vector<double>(10, 0.0));
 }
 
 BOOST_AUTO_TEST_CASE(a_model_built_from_scratch_gets_tf_keras_2_10_config) {
