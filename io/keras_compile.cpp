@@ -274,11 +274,9 @@ bool restore_optimizer_state(nn::Sequential& model, const KerasModel& km, const 
   const auto& ws = km.optimizer_weights;
   bool mapped = false;
   const bool native = km.format == "keras3-weights-h5" || km.format == "keras-zip";
-  // Keras 3 stores only iterations and the rate until the optimizer is built (its first step).
-  const bool header_only = native && ws.size() == h;
   if (native) {
     // Positions in Keras 3's order: header, then variable-major.
-    if (ws.size() == expected.size() || header_only) {
+    if (ws.size() == expected.size() || ws.size() == h) {
       mapped = true;
       for (std::size_t p = 0; p < ws.size() && mapped; ++p) {
         const std::size_t i = p < h ? p : h + ((p - h) % kinds) * n + (p - h) / kinds;
@@ -320,6 +318,11 @@ bool restore_optimizer_state(nn::Sequential& model, const KerasModel& km, const 
       }
     }
   }
+  // Keras 3 stores only iterations (0) and the rate until the optimizer is built (its first step);
+  // a count past 0 without slots is inconsistent and starts fresh.
+  const bool header_only = mapped && given[0] && given[0]->values == std::vector<double>{0.0} &&
+                           std::all_of(given.begin() + static_cast<std::ptrdiff_t>(h), given.end(),
+                                       [](const KerasWeight* w) { return !w; });
   std::vector<nn::Optimizer::Slot> slots;
   for (std::size_t i = 0; mapped && i < expected.size(); ++i) {
     if (i == 1 && h == 2 && given[i] && given[i]->values.size() == 1 &&

@@ -154,7 +154,14 @@ BOOST_AUTO_TEST_CASE(round_trips_are_bit_exact) {
     BOOST_TEST(weight_values(back) == original, name);
     BOOST_TEST(back.summary().substr(back.summary().find('\n')) == model.summary().substr(model.summary().find('\n')));
     BOOST_TEST(back.loss()->name() == "sparse_categorical_crossentropy");
+    BOOST_TEST(back.optimizer()->name() == "Adam");
+    BOOST_TEST(back.optimizer()->iterations() == 0);
+    BOOST_REQUIRE_EQUAL(back.metrics().size(), 1u);
+    BOOST_TEST(back.metrics()[0]->name() == "accuracy");
   }
+  // A .keras archive claims the Keras 3 version whose layout it has, not the legacy writer's 2.10.
+  BOOST_TEST(io::read_keras_file(tmp("rt_model.keras")).keras_version == "3.10.0");
+  BOOST_TEST(io::read_keras_file(tmp("rt_model.h5")).keras_version == "2.10.0");
   // A real Keras file loaded and saved again by tapegrad loads back to identical weights.
   nn::Sequential real = load_model(files + "tfkeras2.8.0_seq_flatten_customnames_full.h5");
   for (const std::string name : {"resaved.h5", "resaved.keras", "resaved.weights.h5"}) {
