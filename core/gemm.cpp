@@ -10,10 +10,11 @@
 // A is never packed: a broadcast-FMA kernel reads one element of A per row and k, so A^T is read
 // k-major in place and row-major A row by row. Row panels split M evenly (32 rows = 11+11+10 rather
 // than 14+14+4), every height has its own kernel, so there is no M tail to pad.
+// Two shortcuts for MLP shapes: a row-major B feeding few row panels is read in place instead of
+// packed, and a narrow C (N = 10) is computed as C^T = op(B)^T op(A)^T so M fills the vectors.
 #include "core/gemm.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/allocator.hpp"
 #include "core/error.hpp"
@@ -59,6 +60,10 @@ constexpr std::int64_t nc_max = 512 * 4 / static_cast<std::int64_t>(sizeof(T));
 // Below this many multiply-adds the call runs on the calling thread: waking a TBB worker costs
 // more than it saves (measured with bench_gemm, see bench/README.md).
 constexpr std::int64_t serial_work = std::int64_t{1} << 20;
+// B is read in place (not packed) when a task has at most this many row panels.
+// 12 panels (168 rows on AVX-512) keeps (128, 784, 128) in place, where skipping the pack wins
+// ~10%, and packs 1024^3, whose 4 KB row stride would thrash L1 sets if B were read in place.
+constexpr std::int64_t in_place_rows = 12;
 
 // Packing scratch per thread, from the caching allocator: it grows to the largest block seen and
 // stays, so steady state makes no allocation.
@@ -100,45 +105,30 @@ struct Problem {
   std::int64_t ldc;
   GemmEpilogue<T> ep;
   const gd::Family<T>* fam;
+  gd::PackTFn<T> pack_t;
+  bool c_trans;  // this is the problem for C^T: C(i, j) lives at C[j * ldc + i], bias runs along i
 };
 
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into ceil(nc/nr) panels of kc x nr, zero-padding past nc.
+// With full_in_place only the last, partial panel is packed (the others are read from B).
 template <class T>
 void pack_b(const Problem<T>& P, std::int64_t p0, std::int64_t kc, std::int64_t j0, std::int64_t nc,
-            std::int64_t nr, T* dst) {
+            std::int64_t nr, bool full_in_place, T* dst) {
   for (std::int64_t q = 0; q < nc; q += nr, dst += kc * nr) {
     const std::int64_t n = std::min(nr, nc - q);
+    if (full_in_place && n == nr) continue;
     if (!P.tb) {
+      // A loop, not memcpy: rows are one or two vectors long and a call per row costs more.
       const T* src = P.B + p0 * P.ldb + j0 + q;
       for (std::int64_t p = 0; p < kc; ++p) {
-        std::memcpy(dst + p * nr, src + p * P.ldb, static_cast<std::size_t>(n) * sizeof(T));
-        for (std::int64_t j = n; j < nr; ++j) dst[p * nr + j] = T(0);
+        T* d = dst + p * nr;
+        const T* s = src + p * P.ldb;
+        for (std::int64_t j = 0; j < n; ++j) d[j] = s[j];
+        for (std::int64_t j = n; j < nr; ++j) d[j] = T(0);
       }
     } else {
-      // B stored N x K: row j of the stored matrix is column j of op(B). Four columns at a time
-      // keeps four read streams and writes four adjacent elements per k.
-      const T* src = P.B + (j0 + q) * P.ldb + p0;
-      std::int64_t j = 0;
-      for (; j + 4 <= n; j += 4) {
-        const T* s0 = src + j * P.ldb;
-        const T* s1 = s0 + P.ldb;
-        const T* s2 = s1 + P.ldb;
-        const T* s3 = s2 + P.ldb;
-        T* d = dst + j;
-        for (std::int64_t p = 0; p < kc; ++p) {
-          d[p * nr + 0] = s0[p];
-          d[p * nr + 1] = s1[p];
-          d[p * nr + 2] = s2[p];
-          d[p * nr + 3] = s3[p];
-        }
-      }
-      for (; j < n; ++j) {
-        const T* s = src + j * P.ldb;
-        for (std::int64_t p = 0; p < kc; ++p) dst[p * nr + j] = s[p];
-      }
-      if (n < nr)
-        for (std::int64_t p = 0; p < kc; ++p)
-          for (std::int64_t jj = n; jj < nr; ++jj) dst[p * nr + jj] = T(0);
+      // B stored N x K: row j of the stored matrix is column j of op(B).
+      P.pack_t(P.B + (j0 + q) * P.ldb + p0, P.ldb, kc, n, nr, dst);
     }
   }
 }
@@ -154,16 +144,19 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
   const std::int64_t nc_cap = std::min(nc_max<T>, n1 - n0);
   T* bpack = b_scratch.get<T>(kc_full * ((nc_cap + nr - 1) / nr) * nr);
 
+  // Packing B pays when many row panels reuse it. With few rows, full panels of a row-major B
+  // are read where they are (b_step = ldb).
+  const bool in_place = !P.tb && m1 - m0 <= in_place_rows * mr;
   gd::TileArgs<T> t{};
   t.ldc = P.ldc;
+  t.c_trans = P.c_trans;
   for (std::int64_t jc = n0; jc < n1; jc += nc_cap) {
     const std::int64_t nc = std::min(nc_cap, n1 - jc);
     for (std::int64_t pc = 0; pc < K; pc += kc_full) {
       const std::int64_t kc = std::min(kc_full, K - pc);
       const bool last = pc + kc == K;
-      pack_b(P, pc, kc, jc, nc, nr, bpack);
+      pack_b(P, pc, kc, jc, nc, nr, in_place, bpack);
       t.k = kc;
-      t.b_step = nr;
       t.beta = pc > 0 || P.ep.accumulate;
       t.relu = last && P.ep.relu;
       for (std::int64_t ic = m0; ic < m1; ic += mc_max) {
@@ -173,9 +166,15 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
         const std::int64_t base = mc / panels, extra = mc % panels;
         for (std::int64_t q = 0; q < nc; q += nr) {
           const std::int64_t j = jc + q;
-          t.b = bpack + (q / nr) * kc * nr;
           t.n = std::min(nr, nc - q);
-          t.bias = last && P.ep.bias ? P.ep.bias + j : nullptr;
+          if (in_place && t.n == nr) {
+            t.b = P.B + pc * P.ldb + j;
+            t.b_step = P.ldb;
+          } else {
+            t.b = bpack + (q / nr) * kc * nr;
+            t.b_step = nr;
+          }
+          t.bias = nullptr;
           std::int64_t i = ic;
           for (std::int64_t s = 0; s < panels; ++s) {
             const std::int64_t h = base + (s < extra ? 1 : 0);
@@ -188,7 +187,8 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
               fn = fam.rows[h - 1];
             }
             t.a_step = P.lda;
-            t.c = P.C + i * P.ldc + j;
+            t.c = P.c_trans ? P.C + j * P.ldc + i : P.C + i * P.ldc + j;
+            if (last && P.ep.bias) t.bias = P.ep.bias + (P.c_trans ? i : j);
             fn(t);
             i += h;
           }
@@ -258,23 +258,30 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
   if (ldb < (trans_b ? K : N)) fail("gemm: ldb=", ldb, " too small for ", trans_b ? "B^T" : "B", " with K=", K, " N=", N);
 
   const gd::KernelSet<T>& ks = kernel_set<T>();
-  const gd::Family<T>* fam = N <= ks.narrow.nr ? &ks.narrow : &ks.wide;
-  const Problem<T> P{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep, fam};
+  // A narrow C (N = 10: an MLP's last layer) leaves most lanes of a register tile idle. If M is
+  // wide, compute C^T = op(B)^T op(A)^T instead: M becomes the vector dimension, N the rows.
+  // op(A)^T is then B of the swapped problem: read in place when A is stored K x M (trans_a),
+  // else transposed while packed.
+  const bool swap = N < ks.narrow.nr && M >= 2 * ks.wide.nr;
+  const Problem<T> P = swap ? Problem<T>{!trans_b, !trans_a, N, M, K, B, ldb, A, lda, C, ldc, ep, &ks.wide, ks.pack_t, true}
+                            : Problem<T>{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep,
+                                         N <= ks.narrow.nr ? &ks.narrow : &ks.wide, ks.pack_t, false};
+  const gd::Family<T>* fam = P.fam;
 
   const int threads = num_threads();
   if (threads == 1 || M * N * K < serial_work) {
-    run_block(P, 0, M, 0, N);
+    run_block(P, 0, P.M, 0, P.N);
     return;
   }
   const Split s = choose_split(P, threads);
   const std::int64_t nr = fam->nr;
-  const std::int64_t col_panels = (N + nr - 1) / nr;
+  const std::int64_t col_panels = (P.N + nr - 1) / nr;
   parallel_for(0, s.tm * s.tn, 1, [&](std::int64_t b, std::int64_t e) {
     for (std::int64_t task = b; task < e; ++task) {
       const std::int64_t im = task / s.tn, in = task % s.tn;
-      const std::int64_t m0 = M * im / s.tm, m1 = M * (im + 1) / s.tm;
-      const std::int64_t n0 = std::min(N, col_panels * in / s.tn * nr);
-      const std::int64_t n1 = std::min(N, col_panels * (in + 1) / s.tn * nr);
+      const std::int64_t m0 = P.M * im / s.tm, m1 = P.M * (im + 1) / s.tm;
+      const std::int64_t n0 = std::min(P.N, col_panels * in / s.tn * nr);
+      const std::int64_t n1 = std::min(P.N, col_panels * (in + 1) / s.tn * nr);
       if (m1 > m0 && n1 > n0) run_block(P, m0, m1, n0, n1);
     }
   });

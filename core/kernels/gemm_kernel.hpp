@@ -24,13 +24,21 @@ struct TileArgs {
   T* c;
   std::int64_t ldc;
   std::int64_t n;  // columns of C written, 1..nr
-  const T* bias;   // bias for column 0 of this tile, or null
+  const T* bias;   // bias for column 0 of this tile (for row 0 with c_trans), or null
   bool beta;       // add the product to C instead of overwriting it
   bool relu;
+  // The tile is of C^T: C(r, j) is c[j * ldc + r] and bias runs along r. gemm.cpp computes
+  // C^T = op(B)^T op(A)^T this way when N is too narrow to fill a vector and M is not.
+  bool c_trans;
 };
 
 template <class T>
 using TileFn = void (*)(const TileArgs<T>&);
+
+// Packs the transpose of a row-major block: dst[p * nr + j] = src[j * ld + p] for p < kc, j < n,
+// and 0 for n <= j < nr (a kc x nr panel of B from B stored N x K).
+template <class T>
+using PackTFn = void (*)(const T* src, std::int64_t ld, std::int64_t kc, std::int64_t n, std::int64_t nr, T* dst);
 
 inline constexpr int max_mr = 16;
 
@@ -46,7 +54,9 @@ struct Family {
 template <class T>
 struct KernelSet {
   Family<T> wide, narrow;
+  PackTFn<T> pack_t;
 };
+
 
 const KernelSet<float>& gemm_kernels_f32_sse42();
 const KernelSet<double>& gemm_kernels_f64_sse42();
@@ -95,6 +105,22 @@ inline V<T> epilogue(V<T> x, const T* c, const T* bias, const TileArgs<T>& t, st
   return x;
 }
 
+// The epilogue of a C^T tile: scalar stores down columns of C, kept out of line so the common
+// path's code stays as it was. Only for narrow N, where C is small next to the product.
+template <class T>
+[[gnu::noinline]] void store_trans(const T* buf, int rows, int width, const TileArgs<T>& t) {
+  const std::int64_t n = t.n < width ? t.n : width;
+  for (int r = 0; r < rows; ++r)
+    for (std::int64_t j = 0; j < n; ++j) {
+      T* c = t.c + j * t.ldc + r;
+      T x = buf[r * width + j];
+      if (t.beta) x += *c;
+      if (t.bias) x += t.bias[r];
+      if (t.relu && x < T(0)) x = T(0);
+      *c = x;
+    }
+}
+
 template <class T, int MR, int NV, bool KMAJOR>
 void tile(const TileArgs<T>& t) {
   constexpr int W = static_cast<int>(V<T>::size);
@@ -121,6 +147,15 @@ void tile(const TileArgs<T>& t) {
     b += bs;
   }
 
+  if (t.c_trans) [[unlikely]] {
+    alignas(64) T buf[MR * NV * W];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v].store_aligned(buf + (r * NV + v) * W);
+    store_trans(buf, MR, NV * W, t);
+    return;
+  }
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     T* c = t.c + r * t.ldc;
@@ -135,6 +170,32 @@ void tile(const TileArgs<T>& t) {
       }
     }
   }
+}
+
+// The portable transposing pack: four source rows at a time, four adjacent stores per k.
+template <class T>
+inline void pack_t_scalar(const T* src, std::int64_t ld, std::int64_t kc, std::int64_t n, std::int64_t nr, T* dst) {
+  std::int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const T* s0 = src + j * ld;
+    const T* s1 = s0 + ld;
+    const T* s2 = s1 + ld;
+    const T* s3 = s2 + ld;
+    T* d = dst + j;
+    for (std::int64_t p = 0; p < kc; ++p) {
+      d[p * nr + 0] = s0[p];
+      d[p * nr + 1] = s1[p];
+      d[p * nr + 2] = s2[p];
+      d[p * nr + 3] = s3[p];
+    }
+  }
+  for (; j < n; ++j) {
+    const T* s = src + j * ld;
+    for (std::int64_t p = 0; p < kc; ++p) dst[p * nr + j] = s[p];
+  }
+  if (n < nr)
+    for (std::int64_t p = 0; p < kc; ++p)
+      for (std::int64_t jj = n; jj < nr; ++jj) dst[p * nr + jj] = T(0);
 }
 
 template <class T, int MR, int NV, std::size_t... I>

@@ -1,3 +1,4 @@
+#include <array>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -167,6 +168,58 @@ BOOST_AUTO_TEST_CASE(epilogue_bias_relu_accumulate) {
           check_case<double>(c, rng);
         }
       }
+}
+
+// N narrower than a vector and M wide: gemm computes C^T = op(B)^T op(A)^T, storing down the
+// columns of C (with bias along them), reading A^T in place or packing A transposed.
+BOOST_AUTO_TEST_CASE(narrow_n_computed_transposed) {
+  std::mt19937 rng(5);
+  for (std::int64_t n : {1, 7, 10, 15})
+    for (auto mk : {std::array<std::int64_t, 2>{64, 1}, std::array<std::int64_t, 2>{200, 129},
+                    std::array<std::int64_t, 2>{1000, 600}}) {
+      Case c;
+      c.M = mk[0], c.K = mk[1], c.N = n, c.pad = 3, c.bias = true, c.relu = n % 2 == 1, c.accumulate = n == 10;
+      check_all_modes<float>(c, rng);
+      if (n != 15) check_case<double>(c, rng);
+    }
+}
+
+// Few rows and a row-major B: full column panels of B are read in place (b_step = ldb), the
+// partial last panel is packed; and B^T panels packed in 16 x 16 register transposes, with K and N
+// not multiples of 16.
+BOOST_AUTO_TEST_CASE(b_in_place_and_transposed_pack) {
+  std::mt19937 rng(6);
+  for (std::int64_t m : {1, 14, 40, 168, 169, 300})
+    for (auto kn : {std::array<std::int64_t, 2>{784, 128}, std::array<std::int64_t, 2>{37, 133},
+                    std::array<std::int64_t, 2>{300, 45}, std::array<std::int64_t, 2>{17, 64}}) {
+      Case c;
+      c.M = m, c.K = kn[0], c.N = kn[1], c.pad = m % 2 ? 5 : 0, c.bias = m == 40;
+      check_all_modes<float>(c, rng);
+    }
+}
+
+// Each element of C is one ordered sum over K whatever the split, so 1 and 2 threads agree bit
+// for bit.
+BOOST_AUTO_TEST_CASE(same_bits_on_one_and_two_threads) {
+  std::mt19937 rng(7);
+  const std::int64_t shapes[][3] = {{32, 784, 128}, {128, 128, 10}, {1024, 784, 128}, {300, 517, 333}};
+  for (const auto& s : shapes)
+    for (bool ta : {false, true})
+      for (bool tb : {false, true}) {
+        const std::int64_t M = s[0], K = s[1], N = s[2];
+        const std::int64_t lda = ta ? M : K, ldb = tb ? K : N;
+        const auto A = random_matrix<float>(ta ? K : M, lda, lda, rng);
+        const auto B = random_matrix<float>(tb ? N : K, ldb, ldb, rng);
+        std::vector<float> C1(static_cast<std::size_t>(M * N)), C2(C1.size());
+        set_num_threads(1);
+        gemm<float>(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C1.data(), N);
+        set_num_threads(2);
+        gemm<float>(ta, tb, M, N, K, A.data(), lda, B.data(), ldb, C2.data(), N);
+        BOOST_TEST_CONTEXT("M=" << M << " K=" << K << " N=" << N << " ta=" << ta << " tb=" << tb) {
+          BOOST_TEST((C1 == C2));
+        }
+      }
+  set_num_threads(0);
 }
 
 // K == 0: C = 0 (+bias, relu), or C unchanged (+bias, relu) with accumulate.
