@@ -6,13 +6,23 @@
 //   dW   dW = X^T · dY     A^T·B  (m, k, n) = (K, M, N)   (the batch M is the inner dimension)
 //   dX   dX = dY · W^T     A·B^T  (m, k, n) = (M, N, K)
 // plus 512^3 and 1024^3 (A·B), on each requested thread count. The two libraries' samples are
-// interleaved round-robin (a sample is a batch of calls lasting ~50 us); the table gives medians,
-// GFLOP/s and the ratio tapegrad / OpenBLAS, plus the spread (25th-75th percentile) of each.
+// interleaved round-robin (a sample is a 300 us idle gap, ~200 us of untimed calls, then a timed
+// batch of calls lasting ~500 us); the table gives medians, GFLOP/s and the ratio
+// tapegrad / OpenBLAS, plus the spread (interquartile range / median) of each.
 //
-// OpenBLAS reads OPENBLAS_CORETYPE when it is loaded; a value such as Haswell would keep it off its
-// AVX-512 kernels, so when it is set the program re-executes itself without it.
+// Environment. OpenBLAS reads it once, when loaded, so the program re-executes itself
+// (/proc/self/exe) with two changes: OPENBLAS_CORETYPE is removed (a value such as Haswell keeps
+// OpenBLAS off its AVX-512 kernels), and OPENBLAS_THREAD_TIMEOUT=18 is set unless given. Idle
+// OpenBLAS workers otherwise spin (sched_yield) for 2^28 TSC cycles, ~0.1 s, after each call; on
+// 2 cores that spinning thread holds the core tapegrad's TBB worker needs in the next sample, and
+// 2-thread tapegrad ran at 1-thread speed in some samples (50-90% spread), while OpenBLAS's own
+// numbers were the same with 18 or 28. 2^18 cycles (~0.1 ms) still keeps OpenBLAS's threads
+// spinning between the back-to-back calls of its own batch; they sleep in the gap. The gap is
+// short on purpose: after ~1 ms idle this VM's second vCPU took milliseconds to run a woken
+// thread again, and both libraries lost their second thread.
 //
-// Usage: bench_gemm [--threads 1,2] [--reps N] [--shapes mlp|square|all] [--seconds S]
+// Usage: bench_gemm [--threads 1,2] [--reps N] [--shapes mlp|square|all] [--seconds S] [--only TEXT]
+//                   [--gap-us US]
 #include <cblas.h>
 #include <unistd.h>
 
@@ -26,6 +36,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/elementwise.hpp"
@@ -39,14 +50,19 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-void reexec_without_coretype(char** argv) {
-  if (!std::getenv("OPENBLAS_CORETYPE")) return;
+// OpenBLAS reads its environment once, at load time, so fixing it means running again.
+void reexec_with_fair_openblas_env(char** argv) {
+  const bool coretype = std::getenv("OPENBLAS_CORETYPE") != nullptr;
+  const bool timeout = std::getenv("OPENBLAS_THREAD_TIMEOUT") != nullptr;
+  if (!coretype && timeout) return;
   std::vector<char*> env;
   for (char** e = environ; *e; ++e)
     if (std::strncmp(*e, "OPENBLAS_CORETYPE=", 18) != 0) env.push_back(*e);
+  static char timeout_var[] = "OPENBLAS_THREAD_TIMEOUT=18";
+  if (!timeout) env.push_back(timeout_var);
   env.push_back(nullptr);
   execve("/proc/self/exe", argv, env.data());
-  std::perror("bench_gemm: execve(/proc/self/exe) failed; OPENBLAS_CORETYPE is still set");
+  std::perror("bench_gemm: execve(/proc/self/exe) failed; running with the environment as it is");
 }
 
 std::string cpu_model() {
@@ -62,6 +78,8 @@ struct Options {
   int reps = 0;  // samples per library per case; 0: as many as fit in `seconds`
   double seconds = 0.3;
   std::string shapes = "all";
+  std::string only;  // run only cases whose "layer mode" contains this
+  int gap_us = 300;
 };
 
 Options parse(int argc, char** argv) {
@@ -84,11 +102,17 @@ Options parse(int argc, char** argv) {
     } else if (a == "--seconds" && v) {
       o.seconds = std::atof(v);
       ++i;
+    } else if (a == "--gap-us" && v) {
+      o.gap_us = std::atoi(v);
+      ++i;
+    } else if (a == "--only" && v) {
+      o.only = v;
+      ++i;
     } else if (a == "--shapes" && v) {
       o.shapes = v;
       ++i;
     } else {
-      std::fprintf(stderr, "usage: %s [--threads 1,2] [--reps N] [--seconds S] [--shapes mlp|square|all]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads 1,2] [--reps N] [--seconds S] [--shapes mlp|square|all] [--only TEXT] [--gap-us US]\n", argv[0]);
       std::exit(2);
     }
   }
@@ -152,7 +176,13 @@ Result run_case(const Case& c, const Options& o) {
                 static_cast<int>(c.m), static_cast<int>(c.n), static_cast<int>(c.k), 1.0f, A.data(),
                 static_cast<int>(a_cols), B.data(), static_cast<int>(b_cols), 0.0f, C_blas.data(), static_cast<int>(c.n));
   };
-  auto time_batch = [](auto& f, int batch) {
+  // Each sample starts after an idle gap, in which the other library's pool threads stop spinning
+  // and sleep, then runs untimed calls for ~warm_s to wake this library's threads (an idle vCPU
+  // takes tens of microseconds to wake): the timed calls run hot, with the second core free for
+  // whichever library is being timed, as in a training loop that uses one of them.
+  auto time_batch = [&o](auto& f, int batch, int warm) {
+    std::this_thread::sleep_for(std::chrono::microseconds(o.gap_us));
+    for (int i = 0; i < warm; ++i) f();
     const auto t0 = Clock::now();
     for (int i = 0; i < batch; ++i) f();
     return std::chrono::duration<double>(Clock::now() - t0).count() / batch;
@@ -163,10 +193,13 @@ Result run_case(const Case& c, const Options& o) {
     tg_call();
     blas_call();
   }
-  double est = std::min(time_batch(tg_call, 5), time_batch(blas_call, 5));
-  const int batch = static_cast<int>(std::clamp(50e-6 / est, 1.0, 1000.0));
+  const double est = std::min(time_batch(tg_call, 5, 1), time_batch(blas_call, 5, 1));
+  const int batch = static_cast<int>(std::clamp(500e-6 / est, 1.0, 20000.0));
+  const int warm = static_cast<int>(std::clamp(200e-6 / est, 1.0, 20000.0));
   int samples = o.reps;
-  if (samples <= 0) samples = static_cast<int>(std::clamp(o.seconds / 2 / (batch * est), 21.0, 5001.0));
+  if (samples <= 0)
+    samples = static_cast<int>(
+        std::clamp(o.seconds / 2 / ((batch + warm) * est + 1e-6 * o.gap_us), 21.0, 2001.0));
 
   std::vector<double> t_tg, t_blas;
   t_tg.reserve(static_cast<std::size_t>(samples));
@@ -174,11 +207,11 @@ Result run_case(const Case& c, const Options& o) {
   for (int s = 0; s < samples; ++s) {
     // Alternate which library goes first so neither always follows the other.
     if (s % 2 == 0) {
-      t_tg.push_back(time_batch(tg_call, batch));
-      t_blas.push_back(time_batch(blas_call, batch));
+      t_tg.push_back(time_batch(tg_call, batch, warm));
+      t_blas.push_back(time_batch(blas_call, batch, warm));
     } else {
-      t_blas.push_back(time_batch(blas_call, batch));
-      t_tg.push_back(time_batch(tg_call, batch));
+      t_blas.push_back(time_batch(blas_call, batch, warm));
+      t_tg.push_back(time_batch(tg_call, batch, warm));
     }
   }
 
@@ -212,7 +245,7 @@ double add_one_element_ns() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  reexec_without_coretype(argv);
+  reexec_with_fair_openblas_env(argv);
   const Options o = parse(argc, argv);
 
   std::printf("CPU: %s\n", cpu_model().c_str());
@@ -230,6 +263,7 @@ int main(int argc, char** argv) {
     tg::set_num_threads(th);
     openblas_set_num_threads(th);
     for (const Case& c : make_cases(o.shapes)) {
+      if (!o.only.empty() && (c.layer + " " + c.mode).find(o.only) == std::string::npos) continue;
       const Result r = run_case(c, o);
       std::printf("%-16s %-9s %5lld %5lld %5lld %3d %9.1f %9.1f %6.2f %6.1f%% %6.1f%% %6d%s\n", c.layer.c_str(),
                   c.mode.c_str(), static_cast<long long>(c.m), static_cast<long long>(c.k),

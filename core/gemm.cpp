@@ -60,6 +60,8 @@ constexpr std::int64_t nc_max = 512 * 4 / static_cast<std::int64_t>(sizeof(T));
 // Below this many multiply-adds the call runs on the calling thread: waking a TBB worker costs
 // more than it saves (measured with bench_gemm, see bench/README.md).
 constexpr std::int64_t serial_work = std::int64_t{1} << 20;
+// Work (multiply-adds) below which a product is not cut into more tasks than threads.
+constexpr std::int64_t task_work = std::int64_t{8} << 20;
 // B is read in place (not packed) when a task has at most this many row panels.
 // 12 panels (168 rows on AVX-512) keeps (128, 784, 128) in place, where skipping the pack wins
 // ~10%, and packs 1024^3, whose 4 KB row stride would thrash L1 sets if B were read in place.
@@ -216,18 +218,18 @@ struct Split {
   std::int64_t tm = 1, tn = 1;
 };
 
-// Chooses how many row blocks x column blocks to run as tasks: the split whose largest task
-// (product plus its own packing of B) is cheapest.
+// Chooses how to cut C into `parts` tasks (row blocks x column blocks): the cut whose largest
+// task (product plus its own packing of B) is cheapest.
 template <class T>
-Split choose_split(const Problem<T>& P, int threads) {
+Split choose_split(const Problem<T>& P, std::int64_t parts) {
   const std::int64_t mr = P.fam->mr, nr = P.fam->nr;
   const double lanes = 2.0 * static_cast<double>(nr) / 2.0;  // ~ multiply-adds per cycle per core
   const double pack_cost = P.tb ? 1.0 : 0.25;                // cycles per packed element of B
   Split best;
   double best_cost = -1;
-  for (std::int64_t tm = 1; tm <= threads; ++tm) {
-    if (threads % tm) continue;
-    const std::int64_t tn = threads / tm;
+  for (std::int64_t tm = 1; tm <= parts; ++tm) {
+    if (parts % tm) continue;
+    const std::int64_t tn = parts / tm;
     const std::int64_t row_panels = (P.M + mr - 1) / mr, col_panels = (P.N + nr - 1) / nr;
     if (tm > row_panels || tn > col_panels) continue;
     const double rows = static_cast<double>(std::min(P.M, ((row_panels + tm - 1) / tm) * mr));
@@ -273,7 +275,13 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
     run_block(P, 0, P.M, 0, P.N);
     return;
   }
-  const Split s = choose_split(P, threads);
+  // Large products get 2 or 4 tasks per thread, so that a thread that starts late (a worker
+  // waking up, a core shared with another process) takes fewer of them instead of finishing last.
+  // Each task costs a TBB spawn (~1 us) and may pack its own B, hence only above task_work each.
+  std::int64_t parts = threads;
+  while (parts < 4 * threads && M * N * K >= 2 * parts * task_work) parts *= 2;
+  Split s = choose_split(P, parts);
+  if (s.tm * s.tn != parts) s = choose_split(P, threads);
   const std::int64_t nr = fam->nr;
   const std::int64_t col_panels = (P.N + nr - 1) / nr;
   parallel_for(0, s.tm * s.tn, 1, [&](std::int64_t b, std::int64_t e) {
