@@ -184,14 +184,15 @@ BOOST_AUTO_TEST_CASE(narrow_n_computed_transposed) {
     }
 }
 
-// Few rows and a row-major B: full column panels of B are read in place (b_step = ldb), the
-// partial last panel is packed; and B^T panels packed in 16 x 16 register transposes, with K and N
+// Few rows and a row-major B with short rows: full column panels of B are read in place
+// (b_step = ldb), the partial last panel is packed; and B^T panels packed in 16 x 16 register transposes, with K and N
 // not multiples of 16.
 BOOST_AUTO_TEST_CASE(b_in_place_and_transposed_pack) {
   std::mt19937 rng(6);
   for (std::int64_t m : {1, 14, 40, 168, 169, 300})
     for (auto kn : {std::array<std::int64_t, 2>{784, 128}, std::array<std::int64_t, 2>{37, 133},
-                    std::array<std::int64_t, 2>{300, 45}, std::array<std::int64_t, 2>{17, 64}}) {
+                    std::array<std::int64_t, 2>{300, 45}, std::array<std::int64_t, 2>{17, 64},
+                    std::array<std::int64_t, 2>{37, 600}}) {  // rows of B 2400 bytes apart: packed
       Case c;
       c.M = m, c.K = kn[0], c.N = kn[1], c.pad = m % 2 ? 5 : 0, c.bias = m == 40;
       check_all_modes<float>(c, rng);
