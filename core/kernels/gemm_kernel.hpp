@@ -156,6 +156,14 @@ void tile(const TileArgs<T>& t) {
     store_trans(buf, MR, NV * W, t);
     return;
   }
+  if (t.n == NV * W && !t.beta && !t.bias && !t.relu) {
+    // The common tile (full width, plain product): stores only.
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(t.c + r * t.ldc + v * W);
+    return;
+  }
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     T* c = t.c + r * t.ldc;
