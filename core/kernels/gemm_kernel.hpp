@@ -156,12 +156,23 @@ void tile(const TileArgs<T>& t) {
     store_trans(buf, MR, NV * W, t);
     return;
   }
-  if (t.n == NV * W && !t.beta && !t.bias && !t.relu) {
-    // The common tile (full width, plain product): stores only.
+  if (t.n == NV * W && !t.bias && !t.relu) {
+    // The common tiles (full width; a plain product, or a later K block adding to C): no
+    // per-vector tests.
+    if (t.beta) {
 #pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r)
+      for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(t.c + r * t.ldc + v * W);
+        for (int v = 0; v < NV; ++v) {
+          T* c = t.c + r * t.ldc + v * W;
+          (acc[r][v] + V<T>::load_unaligned(c)).store_unaligned(c);
+        }
+    } else {
+#pragma GCC unroll 16
+      for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) acc[r][v].store_unaligned(t.c + r * t.ldc + v * W);
+    }
     return;
   }
 #pragma GCC unroll 16
