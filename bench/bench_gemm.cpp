@@ -13,10 +13,10 @@
 // Environment. OpenBLAS reads it once, when loaded, so the program re-executes itself
 // (/proc/self/exe) with two changes: OPENBLAS_CORETYPE is removed (a value such as Haswell keeps
 // OpenBLAS off its AVX-512 kernels), and OPENBLAS_THREAD_TIMEOUT=18 is set unless given. Idle
-// OpenBLAS workers otherwise spin (sched_yield) for 2^28 TSC cycles, ~0.1 s, after each call; on
+// OpenBLAS workers otherwise spin (sched_yield) for 2^28 TSC cycles (0.13 s at this VM's 2.1 GHz TSC) after each call; on
 // 2 cores that spinning thread holds the core tapegrad's TBB worker needs in the next sample, and
 // 2-thread tapegrad ran at 1-thread speed in some samples (50-90% spread), while OpenBLAS's own
-// numbers were the same with 18 or 28. 2^18 cycles (~0.1 ms) still keeps OpenBLAS's threads
+// numbers were the same with 18 or 28. 2^18 cycles (0.12 ms) still keeps OpenBLAS's threads
 // spinning between the back-to-back calls of its own batch; they sleep in the gap. The gap is
 // short on purpose: after ~1 ms idle this VM's second vCPU took milliseconds to run a woken
 // thread again, and both libraries lost their second thread.
@@ -63,6 +63,13 @@ void reexec_with_fair_openblas_env(char** argv) {
   env.push_back(nullptr);
   execve("/proc/self/exe", argv, env.data());
   std::perror("bench_gemm: execve(/proc/self/exe) failed; running with the environment as it is");
+}
+
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string line;
+  std::getline(f, line);
+  return line;
 }
 
 std::string cpu_model() {
@@ -249,6 +256,7 @@ int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
 
   std::printf("CPU: %s\n", cpu_model().c_str());
+  std::printf("load average at start: %s\n", load_average().c_str());
   std::printf("tapegrad ISA: %s\n", tg::isa_name(tg::active_isa()));
   std::printf("OpenBLAS: core %s; config %s\n", openblas_get_corename(), openblas_get_config());
   for (char** e = environ; *e; ++e)
@@ -273,5 +281,6 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+  std::printf("load average at end: %s\n", load_average().c_str());
   return 0;
 }
