@@ -110,15 +110,24 @@ inline V<T> epilogue(V<T> x, const T* c, const T* bias, const TileArgs<T>& t, st
 template <class T>
 [[gnu::noinline]] void store_trans(const T* buf, int rows, int width, const TileArgs<T>& t) {
   const std::int64_t n = t.n < width ? t.n : width;
-  for (int r = 0; r < rows; ++r)
+  // Row j of C takes column j of buf: `rows` contiguous elements per store run.
+  if (!t.beta && !t.bias && !t.relu) {
     for (std::int64_t j = 0; j < n; ++j) {
-      T* c = t.c + j * t.ldc + r;
+      T* c = t.c + j * t.ldc;
+      for (int r = 0; r < rows; ++r) c[r] = buf[r * width + j];
+    }
+    return;
+  }
+  for (std::int64_t j = 0; j < n; ++j) {
+    T* c = t.c + j * t.ldc;
+    for (int r = 0; r < rows; ++r) {
       T x = buf[r * width + j];
-      if (t.beta) x += *c;
+      if (t.beta) x += c[r];
       if (t.bias) x += t.bias[r];
       if (t.relu && x < T(0)) x = T(0);
-      *c = x;
+      c[r] = x;
     }
+  }
 }
 
 template <class T, int MR, int NV, bool KMAJOR>
