@@ -22,7 +22,8 @@ struct GemmEpilogue {
 /// lda >= M); likewise B (K x N, ldb >= N; or with trans_b stored N x K, ldb >= K). No transpose
 /// is materialised. Any M, N, K >= 0; K == 0 gives C = 0 (+bias, relu), or C unchanged (+bias,
 /// relu) with accumulate. C must not overlap A, B or bias. Threads: tg::parallel_for; problems
-/// too small to win from threads run on the calling thread.
+/// too small to win from threads run on the calling thread. Threads split C, never K: each element
+/// is one sum over K in a fixed order, so the result has the same bits for any thread count.
 /// Instantiated for float and double.
 template <class T>
 void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K,
