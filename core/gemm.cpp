@@ -7,8 +7,8 @@
 //         for ic over the task's rows in MC steps
 //           for each NR panel             the B micro-panel stays in L1 ...
 //             for each row panel (<= MR)  ... while A streams from L2: tile kernel
-// A is never packed: a broadcast-FMA kernel reads one element of A per row and k, so A^T is read
-// k-major in place and row-major A row by row. Row panels split M evenly (32 rows = 11+11+10 rather
+// A is not packed (but see pack_a): a broadcast-FMA kernel reads one element of A per row and k,
+// so A^T is read k-major in place and row-major A row by row. Row panels split M evenly (32 rows = 11+11+10 rather
 // than 14+14+4), every height has its own kernel, so there is no M tail to pad.
 // Two shortcuts for MLP shapes: a row-major B feeding few row panels is read in place instead of
 // packed, and a narrow C (N = 10) is computed as C^T = op(B)^T op(A)^T so M fills the vectors.
@@ -71,6 +71,8 @@ constexpr std::int64_t task_work = std::int64_t{8} << 20;
 // stride puts every k of a panel in the same L1 sets).
 constexpr std::int64_t in_place_rows = 12;
 constexpr std::int64_t in_place_stride = 2048;
+// Row-major A is packed when its row stride in bytes is a multiple of this.
+constexpr std::int64_t pack_a_stride = 2048;
 
 // Packing scratch per thread, from the caching allocator: it grows to the largest block seen and
 // stays, so steady state makes no allocation.
@@ -99,6 +101,7 @@ class Scratch {
 };
 
 thread_local Scratch b_scratch;
+thread_local Scratch a_scratch;
 
 template <class T>
 struct Problem {
@@ -155,6 +158,12 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
   // are read where they are (b_step = ldb).
   const bool in_place = !P.tb && m1 - m0 <= in_place_rows * mr &&
                         P.ldb * static_cast<std::int64_t>(sizeof(T)) <= in_place_stride;
+  // Row-major A whose rows are a multiple of 2 KB apart (512^3, 1024^3) is packed k-major: read in
+  // place, the MR rows of a tile fall in one or two L1 sets and evict each other (1024^3 ran at
+  // 0.6-0.95x OpenBLAS from run to run). Panels are padded to max_mr rows, as pack_t writes them.
+  const bool pack_a = !P.ta && (P.lda * static_cast<std::int64_t>(sizeof(T))) % pack_a_stride == 0;
+  constexpr std::int64_t a_pad = gd::max_mr;
+  T* apack = pack_a ? a_scratch.get<T>(((mc_max + mr - 1) / mr) * kc_full * a_pad) : nullptr;
   gd::TileArgs<T> t{};
   t.ldc = P.ldc;
   t.c_trans = P.c_trans;
@@ -172,6 +181,12 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
         // Even row panels: mc rows in ceil(mc/mr) panels whose heights differ by at most one.
         const std::int64_t panels = (mc + mr - 1) / mr;
         const std::int64_t base = mc / panels, extra = mc % panels;
+        if (pack_a)
+          for (std::int64_t s = 0, i = ic; s < panels; ++s) {
+            const std::int64_t h = base + (s < extra ? 1 : 0);
+            P.pack_t(P.A + i * P.lda + pc, P.lda, kc, h, a_pad, apack + s * kc * a_pad);
+            i += h;
+          }
         for (std::int64_t q = 0; q < nc; q += nr) {
           const std::int64_t j = jc + q;
           t.n = std::min(nr, nc - q);
@@ -187,14 +202,19 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           for (std::int64_t s = 0; s < panels; ++s) {
             const std::int64_t h = base + (s < extra ? 1 : 0);
             gd::TileFn<T> fn;
-            if (P.ta) {
+            if (pack_a) {
+              t.a = apack + s * kc * a_pad;
+              t.a_step = a_pad;
+              fn = fam.kmajor[h - 1];
+            } else if (P.ta) {
               t.a = P.A + pc * P.lda + i;
+              t.a_step = P.lda;
               fn = fam.kmajor[h - 1];
             } else {
               t.a = P.A + i * P.lda + pc;
+              t.a_step = P.lda;
               fn = fam.rows[h - 1];
             }
-            t.a_step = P.lda;
             t.c = P.c_trans ? P.C + j * P.ldc + i : P.C + i * P.ldc + j;
             if (last && P.ep.bias) t.bias = P.ep.bias + (P.c_trans ? i : j);
             fn(t);

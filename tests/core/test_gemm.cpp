@@ -199,6 +199,23 @@ BOOST_AUTO_TEST_CASE(b_in_place_and_transposed_pack) {
     }
 }
 
+// Row-major A with rows a multiple of 2 KB apart is packed k-major (pack_t into max_mr-row panels):
+// full and partial K blocks, row counts that are not a multiple of the tile height.
+BOOST_AUTO_TEST_CASE(a_packed_for_power_of_two_strides) {
+  std::mt19937 rng(8);
+  for (auto mkn : {std::array<std::int64_t, 4>{100, 512, 70, 0}, std::array<std::int64_t, 4>{37, 509, 33, 3},
+                   std::array<std::int64_t, 4>{200, 1024, 129, 0}}) {
+    Case c;
+    c.M = mkn[0], c.K = mkn[1], c.N = mkn[2], c.pad = mkn[3], c.bias = true;
+    check_case<float>(c, rng);  // lda = 512 or 1024 floats
+    c.tb = true;
+    check_case<float>(c, rng);
+  }
+  Case d;
+  d.M = 50, d.K = 256, d.N = 40, d.relu = true;  // lda = 256 doubles
+  check_case<double>(d, rng);
+}
+
 // Each element of C is one ordered sum over K whatever the split, so 1 and 2 threads agree bit
 // for bit.
 BOOST_AUTO_TEST_CASE(same_bits_on_one_and_two_threads) {
