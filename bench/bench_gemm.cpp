@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <new>
 #include <random>
 #include <string>
 #include <thread>
@@ -151,6 +152,22 @@ std::vector<Case> make_cases(const std::string& which) {
   return cs;
 }
 
+// 64-byte aligned, as tapegrad's tensors are (core/allocator.hpp): a malloc'd std::vector is only
+// 16-byte aligned, and where it lands changed which vector loads split cache lines from run to run.
+template <class T>
+struct AlignedAllocator {
+  using value_type = T;
+  AlignedAllocator() = default;
+  template <class U>
+  AlignedAllocator(const AlignedAllocator<U>&) {}
+  T* allocate(std::size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64}));
+  }
+  void deallocate(T* p, std::size_t) { ::operator delete(p, std::align_val_t{64}); }
+  bool operator==(const AlignedAllocator&) const { return true; }
+};
+using Matrix = std::vector<float, AlignedAllocator<float>>;
+
 double quantile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
   const double pos = q * static_cast<double>(v.size() - 1);
@@ -170,10 +187,10 @@ Result run_case(const Case& c, const Options& o) {
   std::uniform_real_distribution<float> u(-1, 1);
   const std::int64_t a_rows = c.ta ? c.k : c.m, a_cols = c.ta ? c.m : c.k;
   const std::int64_t b_rows = c.tb ? c.n : c.k, b_cols = c.tb ? c.k : c.n;
-  std::vector<float> A(static_cast<std::size_t>(a_rows * a_cols)), B(static_cast<std::size_t>(b_rows * b_cols));
+  Matrix A(static_cast<std::size_t>(a_rows * a_cols)), B(static_cast<std::size_t>(b_rows * b_cols));
   for (float& x : A) x = u(rng);
   for (float& x : B) x = u(rng);
-  std::vector<float> C_tg(static_cast<std::size_t>(c.m * c.n)), C_blas(C_tg.size());
+  Matrix C_tg(static_cast<std::size_t>(c.m * c.n)), C_blas(C_tg.size());
 
   auto tg_call = [&] {
     tg::core::gemm<float>(c.ta, c.tb, c.m, c.n, c.k, A.data(), a_cols, B.data(), b_cols, C_tg.data(), c.n);
