@@ -62,7 +62,8 @@ void* allocate(std::size_t bytes) {
       return p;
     }
   }
-  void* p = std::aligned_alloc(alignment, size);
+  // aligned_alloc requires a size that is a multiple of the alignment (C11; ASan enforces it).
+  void* p = std::aligned_alloc(alignment, (size + alignment - 1) / alignment * alignment);
   if (!p) throw std::bad_alloc();
   c.system.fetch_add(1, std::memory_order_relaxed);
   return p;

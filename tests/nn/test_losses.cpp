@@ -12,7 +12,8 @@ BOOST_AUTO_TEST_SUITE(test_losses)
 BOOST_AUTO_TEST_CASE(losses_and_gradients_match_golden) {
   for (const char* file : {"keras_losses.json", "torch_losses.json"}) {
     const bool f64 = std::string(file).rfind("torch", 0) == 0;
-    for (const auto& c : test::load_golden(file).at("cases")) {
+    const auto golden = test::load_golden(file);  // named: a range-for would not extend its life
+    for (const auto& c : golden.at("cases")) {
       const std::string name = c.at("name"), kind = c.at("keras_loss");
       const bool from_logits = c.value("from_logits", false);
       const Tensor y_true = test::golden_tensor(c.at("y_true"));
