@@ -31,12 +31,15 @@ double Progbar::elapsed_seconds() const {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-void Progbar::update(std::int64_t step, const LogItems& logs) {
-  if (!verbose_ || !interactive_) return;
-  const auto now = std::chrono::steady_clock::now();
+bool Progbar::wants_update(std::int64_t step) const {
+  if (!verbose_ || !interactive_) return false;
   // Redraw at most every 50 ms: printing every step would cost more than a small model's step.
-  if (step < steps_ && now - last_draw_ < std::chrono::milliseconds(50)) return;
-  last_draw_ = now;
+  return step >= steps_ || std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(50);
+}
+
+void Progbar::update(std::int64_t step, const LogItems& logs) {
+  if (!wants_update(step)) return;
+  last_draw_ = std::chrono::steady_clock::now();
   draw(step, logs, false);
 }
 

@@ -19,6 +19,8 @@ class Progbar {
   /// `interactive` defaults to whether stdout is a terminal.
   Progbar(std::ostream& os, int epoch, int epochs, std::int64_t steps, int verbose, int interactive = -1);
   void update(std::int64_t step, const LogItems& logs);
+  /// Whether update(step, ...) would draw: lets a caller skip formatting logs nobody sees.
+  bool wants_update(std::int64_t step) const;
   /// Ends the epoch's line with the final logs (validation included).
   void finish(const LogItems& logs);
   double elapsed_seconds() const;

@@ -118,7 +118,7 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y_in, const FitOptions
       const auto batch = data.batch(s, opt.batch_size);
       const double loss = train_step(batch.x, batch.y);
       loss_mean.update(loss, static_cast<double>(batch.x.shape()[0]));
-      bar.update(s + 1, items());
+      if (bar.wants_update(s + 1)) bar.update(s + 1, items());
       if (!opt.callbacks.empty()) {
         Logs bl{{"loss", loss}};
         for (const auto& cb : opt.callbacks) cb->on_train_batch_end(s, bl);

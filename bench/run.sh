@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the benchmarks and runs them, appending each run's output to bench/results/<name>.txt with
+# the date, commit and load average (bench/README.md quotes those files).
+# Installs the benchmark-only peers (OpenBLAS, LibTorch) if missing; they are never library deps.
+#   bash bench/run.sh [gemm|tape|train|all] [runs=1]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+runs=${2:-1}
+bash scripts/deps.sh libopenblas-dev libtorch-dev
+cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=ON \
+  -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF >/dev/null
+cmake --build build/bench -j "$(nproc)"
+mkdir -p bench/results
+
+run() {  # result name, command...
+  local name=$1; shift
+  for ((r = 1; r <= runs; ++r)); do
+    {
+      echo "# date: $(date -u '+%F %T') UTC; git $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + uncommitted changes')"
+      echo "# command: $*"
+      echo "# loadavg before: $(cat /proc/loadavg); run $r of $runs"
+      "$@"
+      echo
+    } 2>&1 | tee -a "bench/results/$name.txt"
+  done
+}
+
+case $what in
+  gemm|all) run gemm build/bench/bench/bench_gemm --threads 1,2 --shapes all --seconds 0.4 ;;&
+  tape|all) run tape_torch build/bench/bench/bench_tape_torch --samples 150 ;;&
+  train|all) run train_torch build/bench/bench/bench_train_torch --epochs 5 --accuracy ;;
+  gemm|tape) ;;
+  *) echo "usage: bash bench/run.sh [gemm|tape|train|all] [runs]" >&2; exit 2 ;;
+esac
