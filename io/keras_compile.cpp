@@ -41,6 +41,21 @@ KerasWeight to_weight(const std::string& name, const Tensor& t) {
   return w;
 }
 
+// A learning-rate schedule as Keras serializes it inside the optimizer config.
+json schedule_json(const nn::LearningRateSchedule& schedule, bool keras3) {
+  json c = json::object();
+  if (const auto* e = dynamic_cast<const nn::ExponentialDecay*>(&schedule)) {
+    c = {{"initial_learning_rate", e->initial_learning_rate()}, {"decay_steps", e->decay_steps()},
+         {"decay_rate", e->decay_rate()}, {"staircase", e->staircase()},
+         {"name", keras3 ? json("ExponentialDecay") : json(nullptr)}};
+  } else {
+    for (const auto& [k, v] : schedule.config()) c[k] = v;  // a schedule defined outside tapegrad
+  }
+  if (keras3)
+    return {{"module", "keras.optimizers.schedules"}, {"class_name", schedule.name()}, {"config", c}, {"registered_name", nullptr}};
+  return {{"class_name", schedule.name()}, {"config", c}};
+}
+
 json optimizer_json(const nn::Optimizer& opt, bool keras3) {
   json c;
   const auto* adamw = dynamic_cast<const nn::AdamW*>(&opt);
@@ -50,9 +65,11 @@ json optimizer_json(const nn::Optimizer& opt, bool keras3) {
   // tf.keras 2.10 (OptimizerV2): name = class name, `decay` and the optimizer's own keys; it
   // rejects Keras 3's use_ema & co. as unknown arguments. Keras 3 reads `decay` with a warning.
   // AdamW has no tf.keras 2.10 form, so it is written in Keras 3's form in both layouts.
+  const json lr = opt.learning_rate_schedule() ? schedule_json(*opt.learning_rate_schedule(), keras3)
+                                               : json(opt.learning_rate());
   if (keras3 || adamw || !(adam || sgd || rms)) {
     c = {{"name", opt.scope()},
-         {"learning_rate", opt.learning_rate()},
+         {"learning_rate", lr},
          {"weight_decay", adamw ? json(adamw->weight_decay()) : json(nullptr)},
          {"clipnorm", nullptr},
          {"global_clipnorm", nullptr},
@@ -63,7 +80,7 @@ json optimizer_json(const nn::Optimizer& opt, bool keras3) {
          {"loss_scale_factor", nullptr},
          {"gradient_accumulation_steps", nullptr}};
   } else {
-    c = {{"name", opt.name()}, {"learning_rate", opt.learning_rate()}, {"decay", 0.0}};
+    c = {{"name", opt.name()}, {"learning_rate", lr}, {"decay", 0.0}};
   }
   if (adam) {
     c["beta_1"] = adam->beta_1();
@@ -125,18 +142,39 @@ bool flag(const json& cfg, const char* key, bool fallback) {
   return fallback;
 }
 
+// A schedule from {"class_name": "ExponentialDecay", "config": {...}} (either Keras generation);
+// null for anything else.
+std::shared_ptr<nn::LearningRateSchedule> schedule_from(const json& j) {
+  if (!j.is_object() || j.value("class_name", "") != "ExponentialDecay" || !j.contains("config")) return nullptr;
+  const json& c = j["config"];
+  return std::make_shared<nn::ExponentialDecay>(number(c, {"initial_learning_rate"}, 0.0),
+                                                static_cast<std::int64_t>(number(c, {"decay_steps"}, 0.0)),
+                                                number(c, {"decay_rate"}, 0.0), flag(c, "staircase", false));
+}
+
+std::shared_ptr<nn::Optimizer> optimizer_with_rate(const json& oc, const std::string& where);
+
 // An optimizer from {"class_name", "config"} (or a bare name) with the hyper-parameters tapegrad
-// has; others (clipnorm, ema, ...) are ignored. Throws std::invalid_argument for unknown classes.
+// has, and its ExponentialDecay schedule; others (clipnorm, ema, ...) are ignored. Throws
+// std::invalid_argument for unknown classes.
 std::shared_ptr<nn::Optimizer> optimizer_from(const json& oc, const std::string& where) {
+  auto opt = optimizer_with_rate(oc, where);
+  const json& cfg = oc.is_object() && oc.contains("config") ? oc["config"] : oc;
+  if (cfg.is_object() && cfg.contains("learning_rate"))
+    if (auto schedule = schedule_from(cfg["learning_rate"])) opt->set_learning_rate(std::move(schedule));
+  return opt;
+}
+
+std::shared_ptr<nn::Optimizer> optimizer_with_rate(const json& oc, const std::string& where) {
   if (oc.is_string()) return nn::get_optimizer(oc.get<std::string>());
   std::string cls = oc.is_object() ? oc.value("class_name", "") : "";
   if (cls.rfind("Custom>", 0) == 0) cls = cls.substr(7);  // tf.keras 2.11+ registers its optimizers so
   std::transform(cls.begin(), cls.end(), cls.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   const json cfg = oc.is_object() && oc.contains("config") && oc["config"].is_object() ? oc["config"] : json::object();
   const json lr = cfg.contains("learning_rate") ? cfg["learning_rate"] : cfg.value("lr", json());
-  if (!lr.is_null() && !lr.is_number())
+  if (!lr.is_null() && !lr.is_number() && !schedule_from(lr))
     std::cerr << "tapegrad: load_model(" << where << "): learning_rate " << lr.dump()
-              << " is not a number (a schedule?); using the optimizer's default\n";
+              << " is neither a number nor an ExponentialDecay; using the optimizer's default\n";
   if (cls == "adam")
     return std::make_shared<nn::Adam>(number(cfg, {"learning_rate", "lr"}, 0.001), number(cfg, {"beta_1"}, 0.9),
                                       number(cfg, {"beta_2"}, 0.999), number(cfg, {"epsilon"}, 1e-7),
@@ -155,11 +193,46 @@ std::shared_ptr<nn::Optimizer> optimizer_from(const json& oc, const std::string&
   return nn::get_optimizer(cls);  // throws naming the class
 }
 
+// The loss as model.compile saves it: the function name for a default loss (what
+// compile(loss="...") writes), the Keras loss object when it differs from the default, so
+// from_logits survives a round trip. Keys are constructor arguments of that Keras class.
+json loss_json(const nn::Loss& loss, bool keras3) {
+  std::string cls;
+  bool from_logits = false;
+  if (const auto* l = dynamic_cast<const nn::SparseCategoricalCrossentropy*>(&loss))
+    cls = "SparseCategoricalCrossentropy", from_logits = l->from_logits;
+  else if (const auto* c = dynamic_cast<const nn::CategoricalCrossentropy*>(&loss))
+    cls = "CategoricalCrossentropy", from_logits = c->from_logits;
+  else if (const auto* b = dynamic_cast<const nn::BinaryCrossentropy*>(&loss))
+    cls = "BinaryCrossentropy", from_logits = b->from_logits;
+  if (!from_logits) return loss.name();
+  json cfg = {{"name", loss.name()}, {"reduction", keras3 ? "sum_over_batch_size" : "auto"}, {"from_logits", true}};
+  if (cls != "SparseCategoricalCrossentropy") cfg["label_smoothing"] = 0.0, cfg["axis"] = -1;
+  if (keras3) return {{"module", "keras.losses"}, {"class_name", cls}, {"config", cfg}, {"registered_name", nullptr}};
+  return {{"class_name", cls}, {"config", cfg}};
+}
+
+// A saved loss: a function name, or a {class_name, config} object from either Keras generation.
+std::shared_ptr<nn::Loss> loss_from(const json& j) {
+  if (j.is_string()) return nn::get_loss(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string())
+    fail("the loss is neither a name nor a {class_name, config} object: ", j.dump());
+  const std::string cls = j["class_name"].get<std::string>();
+  const json cfg = j.contains("config") && j["config"].is_object() ? j["config"] : json::object();
+  const bool logits = cfg.contains("from_logits") && cfg["from_logits"].is_boolean() && cfg["from_logits"].get<bool>();
+  if (cls == "SparseCategoricalCrossentropy") return std::make_shared<nn::SparseCategoricalCrossentropy>(logits);
+  if (cls == "CategoricalCrossentropy") return std::make_shared<nn::CategoricalCrossentropy>(logits);
+  if (cls == "BinaryCrossentropy") return std::make_shared<nn::BinaryCrossentropy>(logits);
+  if (cls == "MeanSquaredError") return std::make_shared<nn::MeanSquaredError>();
+  fail("unsupported loss class '", cls,
+       "'; supported: SparseCategoricalCrossentropy, CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError");
+}
+
 }  // namespace
 
 json compile_config(const nn::Sequential& model, bool keras3) {
   const nn::Optimizer& opt = *model.optimizer();
-  const std::string loss = model.loss()->name();
+  const json loss = loss_json(*model.loss(), keras3);
   json metrics = nullptr;
   if (!model.metrics().empty()) {
     metrics = json::array();
@@ -226,12 +299,12 @@ std::vector<KerasWeight> optimizer_weights(const nn::Sequential& model, bool ker
 }
 
 bool compile_from_config(nn::Sequential& model, const json& tc, const std::string& where) {
-  if (!tc.is_object() || !tc.contains("loss") || !tc["loss"].is_string()) return false;
+  if (!tc.is_object() || !tc.contains("loss") || tc["loss"].is_null()) return false;
   const json* oc = tc.contains("optimizer_config") ? &tc["optimizer_config"] : tc.contains("optimizer") ? &tc["optimizer"] : nullptr;
   if (!oc) return false;
   try {
     auto opt = optimizer_from(*oc, where);
-    auto loss = nn::get_loss(tc["loss"].get<std::string>());
+    auto loss = loss_from(tc["loss"]);
     std::vector<std::pair<std::string, std::string>> found;
     if (tc.contains("metrics")) collect_metrics(tc["metrics"], found);
     std::vector<std::string> metrics;

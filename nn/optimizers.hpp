@@ -9,8 +9,10 @@
 /// rate is kept in double, where Keras keeps it in a floatx (float32) variable; float32 variables
 /// see the same value, float64 variables see Keras-with-floatx-float64 numbers.
 ///
-/// State naming (what state() returns), in the order of Keras 3's `optimizer.variables`, so the
-/// i-th slot is Keras' i-th optimizer variable (the "optimizer/vars/<i>" entries of a .keras file):
+/// State naming (what state() returns): the header slots, then kind-major (every variable's first
+/// slot kind, then every variable's second, ...). Keras 3's `optimizer.variables` (the
+/// "optimizer/vars/<i>" entries of a .keras file) are variable-major instead; io/keras_compile.cpp
+/// reorders when it writes or reads them.
 ///   "<scope>/iteration"                     int64 scalar, the `iterations` counter
 ///   "<scope>/learning_rate"                 float64 scalar, only when the rate is a constant
 ///   "<scope>/<var path, '/'->'_'>_<slot>"   per slot kind (Keras' build order), then per variable

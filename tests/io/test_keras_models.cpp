@@ -190,7 +190,9 @@ BOOST_AUTO_TEST_CASE(optimizer_state_resumes_training_exactly) {
       {"sgd", [] { return std::make_shared<nn::SGD>(0.05, 0.9, true); }},
       {"sgd_plain", [] { return std::make_shared<nn::SGD>(0.05); }},
       {"rmsprop", [] { return std::make_shared<nn::RMSprop>(0.002, 0.8, 0.5, 1e-6, true); }},
-      {"adamw", [] { return std::make_shared<nn::AdamW>(0.003, 0.01); }}};
+      {"adamw", [] { return std::make_shared<nn::AdamW>(0.003, 0.01); }},
+      {"adam_decay", [] { return std::make_shared<nn::Adam>(std::make_shared<nn::ExponentialDecay>(0.02, 2, 0.5, true)); }},
+      {"sgd_decay", [] { return std::make_shared<nn::SGD>(std::make_shared<nn::ExponentialDecay>(0.1, 3, 0.7), 0.5); }}};
   for (const auto& [label, make] : optimizers)
     for (const std::string suffix : {".h5", ".keras"}) {
       BOOST_TEST_CONTEXT(label << suffix) {
@@ -205,6 +207,8 @@ BOOST_AUTO_TEST_CASE(optimizer_state_resumes_training_exactly) {
         BOOST_TEST(resumed.optimizer()->name() == model.optimizer()->name());
         BOOST_TEST(resumed.optimizer()->config() == model.optimizer()->config());  // every hyper-parameter
         BOOST_TEST(resumed.optimizer()->iterations() == 3);
+        // A schedule comes back as a schedule (a constant would stop decaying after the resume).
+        BOOST_TEST(!resumed.optimizer()->learning_rate_schedule() == !model.optimizer()->learning_rate_schedule());
         BOOST_REQUIRE_EQUAL(resumed.metrics().size(), 1u);
         BOOST_TEST(resumed.metrics()[0]->name() == "accuracy");
         for (int i = 0; i < 2; ++i) {
@@ -242,6 +246,42 @@ BOOST_AUTO_TEST_CASE(legacy_files_carry_tf_keras_2_10_compile_config) {
   BOOST_REQUIRE_EQUAL(back.metrics().size(), 1u);
   BOOST_TEST(back.metrics()[0]->name() == "accuracy");
   BOOST_TEST(dynamic_cast<const nn::CategoricalAccuracy*>(back.metrics()[0].get()));
+}
+
+// A loss compiled with from_logits is saved as Keras' loss object (a bare name would come back
+// as a probability loss and resume training on the wrong function).
+BOOST_AUTO_TEST_CASE(from_logits_losses_survive_a_round_trip) {
+  Generator g(6);
+  const Tensor x = Tensor::uniform(Shape{16, 5}, -1, 1, g);
+  Tensor y(Shape{16}, DType::int64);
+  for (std::int64_t i = 0; i < 16; ++i) y.data<std::int64_t>()[i] = static_cast<std::int64_t>(g.next_below(4));
+  for (const std::string suffix : {".h5", ".keras"}) {
+    BOOST_TEST_CONTEXT(suffix) {
+      nn::set_random_seed(3);
+      nn::Sequential model({nn::Dense(6, "relu"), nn::Dense(4)});  // logits out
+      model.compile(std::make_shared<nn::Adam>(), std::make_shared<nn::SparseCategoricalCrossentropy>(true), {"accuracy"});
+      model.train_on_batch(x, y);
+      const std::string path = tmp("logits_loss" + suffix);
+      model.save(path);
+      const nlohmann::json loss = io::read_keras_file(path).training_config.at("loss");
+      BOOST_TEST(loss.at("class_name") == "SparseCategoricalCrossentropy");
+      BOOST_TEST(loss.at("config").at("from_logits") == true);
+      BOOST_TEST(loss.at("config").at("reduction") == (suffix == ".keras" ? "sum_over_batch_size" : "auto"));
+      nn::Sequential back = load_model(path);
+      const auto* l = dynamic_cast<const nn::SparseCategoricalCrossentropy*>(back.loss().get());
+      BOOST_REQUIRE(l);
+      BOOST_TEST(l->from_logits);
+      const double a = model.train_on_batch(x, y).at("loss"), b = back.train_on_batch(x, y).at("loss");
+      BOOST_TEST(a == b);  // same loss function, same optimizer state: the same step
+      BOOST_TEST(weight_values(back) == weight_values(model));
+    }
+  }
+  // A default loss keeps the bare name real files carry.
+  nn::Sequential plain({nn::Dense(4, "softmax")});
+  plain.build(Shape{5});
+  plain.compile("adam", "categorical_crossentropy", {});
+  plain.save(tmp("plain_loss.h5"));
+  BOOST_TEST(io::read_keras_file(tmp("plain_loss.h5")).training_config.at("loss") == "categorical_crossentropy");
 }
 
 BOOST_AUTO_TEST_CASE(real_files_compile_and_resume_their_optimizer) {
