@@ -17,7 +17,7 @@ run() {  # result name, command...
   local name=$1; shift
   for ((r = 1; r <= runs; ++r)); do
     {
-      echo "# date: $(date -u '+%F %T') UTC; git $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + uncommitted changes')"
+      echo "# date: $(date -u '+%F %T') UTC; git $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/results' || echo ' + uncommitted changes')"
       echo "# command: $*"
       echo "# loadavg before: $(cat /proc/loadavg); run $r of $runs"
       "$@"
