@@ -62,7 +62,7 @@ BOOST_AUTO_TEST_CASE(summary_of_every_kind_of_file) {
   const Run native = run("summary " + files + "keras3.x_seq_mlp_fashion.weights.h5");
   BOOST_TEST(native.status == 0);
   BOOST_TEST(native.out.find("Format: keras3-weights-h5") != std::string::npos, native.out);
-  BOOST_TEST(last_line(native.out) == "Total params: 636010", native.out);  // 784*800+800 + 800*10+10
+  BOOST_TEST(last_line(native.out) == "Total params: 636,010", native.out);  // 784*800+800 + 800*10+10
   const Run conv = run("summary " + files + "tfkeras2.4.0_seq_conv2d_full.h5");
   BOOST_TEST(conv.status == 0);
   BOOST_TEST(conv.out.find("Conv2D") != std::string::npos, conv.out);
