@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 runs=${2:-1}
+case $what in gemm|tape|train|all) ;; *) echo "usage: bash bench/run.sh [gemm|tape|train|all] [runs]" >&2; exit 2 ;; esac
 bash scripts/deps.sh libopenblas-dev libtorch-dev
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=ON \
   -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF >/dev/null
@@ -26,10 +27,8 @@ run() {  # result name, command...
   done
 }
 
-case $what in
-  gemm|all) run gemm build/bench/bench/bench_gemm --threads 1,2 --shapes all --seconds 0.4 ;;&
-  tape|all) run tape_torch build/bench/bench/bench_tape_torch --samples 150 ;;&
-  train|all) run train_torch build/bench/bench/bench_train_torch --epochs 5 --accuracy ;;
-  gemm|tape) ;;
-  *) echo "usage: bash bench/run.sh [gemm|tape|train|all] [runs]" >&2; exit 2 ;;
-esac
+want() { [ "$what" = all ] || [ "$what" = "$1" ]; }
+want gemm && run gemm build/bench/bench/bench_gemm --threads 1,2 --shapes all --seconds 0.4
+want tape && run tape_torch build/bench/bench/bench_tape_torch --samples 150
+want train && run train_torch build/bench/bench/bench_train_torch --epochs 5 --accuracy
+exit 0

@@ -152,29 +152,14 @@ std::shared_ptr<nn::LearningRateSchedule> schedule_from(const json& j) {
                                                 number(c, {"decay_rate"}, 0.0), flag(c, "staircase", false));
 }
 
-std::shared_ptr<nn::Optimizer> optimizer_with_rate(const json& oc, const std::string& where);
-
-// An optimizer from {"class_name", "config"} (or a bare name) with the hyper-parameters tapegrad
-// has, and its ExponentialDecay schedule; others (clipnorm, ema, ...) are ignored. Throws
-// std::invalid_argument for unknown classes.
-std::shared_ptr<nn::Optimizer> optimizer_from(const json& oc, const std::string& where) {
-  auto opt = optimizer_with_rate(oc, where);
-  const json& cfg = oc.is_object() && oc.contains("config") ? oc["config"] : oc;
-  if (cfg.is_object() && cfg.contains("learning_rate"))
-    if (auto schedule = schedule_from(cfg["learning_rate"])) opt->set_learning_rate(std::move(schedule));
-  return opt;
-}
-
-std::shared_ptr<nn::Optimizer> optimizer_with_rate(const json& oc, const std::string& where) {
+// The optimizer class with the hyper-parameters tapegrad has and a constant rate; others
+// (clipnorm, ema, ...) are ignored. Throws std::invalid_argument for unknown classes.
+std::shared_ptr<nn::Optimizer> optimizer_of_class(const json& oc) {
   if (oc.is_string()) return nn::get_optimizer(oc.get<std::string>());
   std::string cls = oc.is_object() ? oc.value("class_name", "") : "";
   if (cls.rfind("Custom>", 0) == 0) cls = cls.substr(7);  // tf.keras 2.11+ registers its optimizers so
   std::transform(cls.begin(), cls.end(), cls.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
   const json cfg = oc.is_object() && oc.contains("config") && oc["config"].is_object() ? oc["config"] : json::object();
-  const json lr = cfg.contains("learning_rate") ? cfg["learning_rate"] : cfg.value("lr", json());
-  if (!lr.is_null() && !lr.is_number() && !schedule_from(lr))
-    std::cerr << "tapegrad: load_model(" << where << "): learning_rate " << lr.dump()
-              << " is neither a number nor an ExponentialDecay; using the optimizer's default\n";
   if (cls == "adam")
     return std::make_shared<nn::Adam>(number(cfg, {"learning_rate", "lr"}, 0.001), number(cfg, {"beta_1"}, 0.9),
                                       number(cfg, {"beta_2"}, 0.999), number(cfg, {"epsilon"}, 1e-7),
@@ -191,6 +176,19 @@ std::shared_ptr<nn::Optimizer> optimizer_with_rate(const json& oc, const std::st
                                          number(cfg, {"momentum"}, 0.0), number(cfg, {"epsilon"}, 1e-7),
                                          flag(cfg, "centered", false));
   return nn::get_optimizer(cls);  // throws naming the class
+}
+
+// An optimizer from {"class_name", "config"} (or a bare name), with its ExponentialDecay schedule.
+std::shared_ptr<nn::Optimizer> optimizer_from(const json& oc, const std::string& where) {
+  auto opt = optimizer_of_class(oc);
+  const json cfg = oc.is_object() && oc.contains("config") && oc["config"].is_object() ? oc["config"] : json::object();
+  const json lr = cfg.contains("learning_rate") ? cfg["learning_rate"] : cfg.value("lr", json());
+  if (auto schedule = schedule_from(lr))
+    opt->set_learning_rate(std::move(schedule));
+  else if (!lr.is_null() && !lr.is_number())
+    std::cerr << "tapegrad: load_model(" << where << "): learning_rate " << lr.dump()
+              << " is neither a number nor an ExponentialDecay; using the optimizer's default\n";
+  return opt;
 }
 
 // The loss as model.compile saves it: the function name for a default loss (what
@@ -219,7 +217,7 @@ std::shared_ptr<nn::Loss> loss_from(const json& j) {
     fail("the loss is neither a name nor a {class_name, config} object: ", j.dump());
   const std::string cls = j["class_name"].get<std::string>();
   const json cfg = j.contains("config") && j["config"].is_object() ? j["config"] : json::object();
-  const bool logits = cfg.contains("from_logits") && cfg["from_logits"].is_boolean() && cfg["from_logits"].get<bool>();
+  const bool logits = flag(cfg, "from_logits", false);
   if (cls == "SparseCategoricalCrossentropy") return std::make_shared<nn::SparseCategoricalCrossentropy>(logits);
   if (cls == "CategoricalCrossentropy") return std::make_shared<nn::CategoricalCrossentropy>(logits);
   if (cls == "BinaryCrossentropy") return std::make_shared<nn::BinaryCrossentropy>(logits);

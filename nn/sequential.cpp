@@ -93,12 +93,13 @@ std::int64_t Sequential::count_params() const {
   return n;
 }
 
-namespace {
 std::string with_commas(std::int64_t n) {
   std::string s = std::to_string(n);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
   return s;
 }
+
+namespace {
 std::string batch_shape(const Shape& s) {
   std::string out = "(None";
   for (std::int64_t d : s) out += ", " + std::to_string(d);

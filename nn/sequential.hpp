@@ -121,4 +121,7 @@ class Sequential {
   std::vector<std::shared_ptr<Metric>> metrics_;
 };
 
+/// 636010 -> "636,010", as Keras' summary prints parameter totals.
+std::string with_commas(std::int64_t n);
+
 }  // namespace tg::nn

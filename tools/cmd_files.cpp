@@ -74,9 +74,7 @@ int cmd_summary(const Args& args) {
     std::cout << std::setw(29) << " " + l.name + (l.class_name.empty() ? "" : " (" + l.class_name + ")") << std::setw(36)
               << (shapes.empty() ? "-" : shapes) << n << "\n";
   }
-  std::string total = std::to_string(km.param_count());  // 636,010: as the full summary prints it
-  for (int i = static_cast<int>(total.size()) - 3; i > 0; i -= 3) total.insert(static_cast<std::size_t>(i), ",");
-  std::cout << std::string(72, '=') << "\nTotal params: " << total << "\n";
+  std::cout << std::string(72, '=') << "\nTotal params: " << nn::with_commas(km.param_count()) << "\n";
   return 0;
 }
 

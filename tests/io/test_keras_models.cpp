@@ -38,8 +38,7 @@ Reference manifest_reference(const std::string& file) {
     r.accuracy = std::stod(section.substr(at + acc_key.size()));
   const std::string zero_key = "all-zeros input: argmax ";
   if (const auto at = section.find(zero_key); at != std::string::npos) {
-    std::size_t used = 0;
-    r.zero_argmax = std::stoi(section.substr(at + zero_key.size()), &used);
+    r.zero_argmax = std::stoi(section.substr(at + zero_key.size()));
     const auto open = section.find("probabilities [", at);
     const auto close = section.find(']', open);
     BOOST_REQUIRE(open != std::string::npos && close != std::string::npos);
