@@ -13,7 +13,23 @@
 namespace tg {
 namespace autograd {
 
-// What a recorded op keeps: the ids of its inputs, its output's id, shape and dtype, and the rule.
+bool Needs::any() const {
+  for (bool b : bits_)
+    if (b) return true;
+  return false;
+}
+
+// The version an input (index >= 0) or the output (-1) of a recorded op had when it was recorded;
+// the storage is observed, not kept alive, so a tensor the backward rule did not keep costs nothing.
+struct SavedVersion {
+  int index;
+  tg::detail::StorageObserver storage;
+  std::uint64_t version;
+  Shape shape;
+};
+
+// What a recorded op keeps: the ids of its inputs, its output's id, shape and dtype, the rule,
+// and the storage versions of its inputs and output at record time.
 struct Node {
   const char* op;
   std::vector<std::uint64_t> input_ids;
@@ -21,6 +37,7 @@ struct Node {
   Shape output_shape;
   DType output_dtype;
   BackwardFn backward;
+  std::vector<SavedVersion> versions;
 };
 
 struct TapeState {
@@ -63,7 +80,6 @@ HookRegistry& hook_registry() {
 struct Meta {
   bool trainable_variable = false;
   std::uint64_t hooked_id = 0;  // nonzero when hooks are registered for this tensor
-  Tensor softmax_logits;        // set on a softmax's output
 };
 
 void delete_meta(void* p) {
@@ -119,8 +135,22 @@ Tensor apply_hooks(std::uint64_t id, Tensor grad) {
 Tensor accumulate(const Tensor& a, const Tensor& b) {
   Tensor sum = core::add(a, b);
   if (should_record({&a, &b}))
-    record("add_n", {a, b}, sum, [](const Tensor& g, std::uint32_t) { return std::vector<Tensor>{g, g}; });
+    record("add_n", {a, b}, sum, [](const Tensor& g, const autograd::Needs&) { return std::vector<Tensor>{g, g}; });
   return sum;
+}
+
+// Refuses to run a backward rule whose recorded values were changed in place since (PyTorch's
+// version check); TensorFlow keeps the old values instead, which tapegrad's aliasing handles cannot.
+void check_versions(const Node& n) {
+  for (const SavedVersion& v : n.versions) {
+    if (!v.storage.alive() || v.storage.version() == v.version) continue;
+    const std::string which = v.index < 0 ? std::string("its output") : "its input " + std::to_string(v.index);
+    fail<std::runtime_error>(
+        "GradientTape::gradient: the op '", n.op, "' was recorded with ", which, " of shape ", v.shape,
+        ", which was modified in place afterwards (version ", v.version, " at record time, ", v.storage.version(),
+        " now: Variable::assign, an optimizer step, fill or copy_from); its gradient would use the new values. "
+        "Take every gradient you need from the tape before updating the variables it read");
+  }
 }
 
 }  // namespace
@@ -131,13 +161,6 @@ bool is_trainable_variable(const Tensor& t) {
 }
 
 void mark_trainable_variable(const Tensor& t, bool trainable) { ensure_meta(t).trainable_variable = trainable; }
-
-void set_softmax_logits(const Tensor& probs, const Tensor& logits) { ensure_meta(probs).softmax_logits = logits; }
-
-Tensor softmax_logits(const Tensor& probs) {
-  const Meta* m = probs.defined() ? meta_of(probs) : nullptr;
-  return m ? m->softmax_logits : Tensor();
-}
 
 bool should_record(std::initializer_list<const Tensor*> inputs) {
   if (!any_recording()) return false;
@@ -175,6 +198,10 @@ void record(const char* op, std::vector<Tensor> inputs, const Tensor& output, Ba
       node->output_shape = output.shape();
       node->output_dtype = output.dtype();
       node->backward = std::move(backward);
+      for (std::size_t i = 0; i < inputs.size(); ++i)
+        if (inputs[i].defined())
+          node->versions.push_back({static_cast<int>(i), inputs[i].observe_storage(), inputs[i].version(), inputs[i].shape()});
+      node->versions.push_back({-1, output.observe_storage(), output.version(), output.shape()});
     }
     // Variables read by this op become leaves of this tape.
     for (const Tensor& t : inputs)
@@ -278,7 +305,7 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
   std::unordered_set<std::uint64_t> hooked;
   const bool target_relevant = relevant.count(target.id()) != 0;
   if (target_relevant)
-    grads[target.id()] = output_gradients.defined() ? output_gradients.to(target.dtype())
+    grads[target.id()] = output_gradients.defined() ? core::convert(output_gradients, target.dtype())
                                                     : Tensor::ones(target.shape(), target.dtype());
 
   for (std::int64_t i = last; i >= 0 && target_relevant; --i) {
@@ -289,13 +316,14 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
     // Every consumer of this output came later in the record, so its gradient is complete.
     const Tensor g = git->second = autograd::apply_hooks(n.output_id, git->second);
     hooked.insert(n.output_id);
-    std::uint32_t needs = 0;
-    for (std::size_t k = 0; k < n.input_ids.size() && k < 32; ++k)
-      if (relevant.count(n.input_ids[k])) needs |= 1u << k;
-    if (!needs) continue;
+    autograd::Needs needs(n.input_ids.size());
+    for (std::size_t k = 0; k < n.input_ids.size(); ++k)
+      if (relevant.count(n.input_ids[k])) needs.set(k);
+    if (!needs.any()) continue;
+    autograd::check_versions(n);
     std::vector<Tensor> in_grads = n.backward(g, needs);
     for (std::size_t k = 0; k < n.input_ids.size() && k < in_grads.size(); ++k) {
-      if (!(needs >> k & 1u) || !in_grads[k].defined()) continue;
+      if (!needs[k] || !in_grads[k].defined()) continue;
       auto [slot, fresh] = grads.try_emplace(n.input_ids[k], in_grads[k]);
       if (!fresh) slot->second = autograd::accumulate(slot->second, in_grads[k]);
     }
@@ -322,7 +350,7 @@ NoRecordScope::~NoRecordScope() { --autograd::thread_tapes.no_record; }
 
 Tensor stop_gradient(const Tensor& t) {
   // A new handle over the same storage: a fresh id that no tape tracks.
-  return t.reshape(std::span<const std::int64_t>(t.shape().begin(), static_cast<std::size_t>(t.rank())));
+  return core::view(t, std::span<const std::int64_t>(t.shape().begin(), static_cast<std::size_t>(t.rank())));
 }
 
 }  // namespace tg

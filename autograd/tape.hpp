@@ -27,9 +27,22 @@ class Variable;
 
 namespace autograd {
 
-/// Computes the gradients of an op's inputs from the gradient of its output. `needs` has bit i
-/// set when input i needs a gradient; entries for other inputs may be left undefined.
-using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad, std::uint32_t needs)>;
+/// Which inputs of a recorded op need a gradient: `needs[i]` for input i, any number of inputs.
+class Needs {
+ public:
+  explicit Needs(std::size_t n = 0) : bits_(n, false) {}
+  bool operator[](std::size_t i) const { return i < bits_.size() && bits_[i]; }
+  void set(std::size_t i) { bits_.at(i) = true; }
+  bool any() const;
+  std::size_t size() const { return bits_.size(); }
+
+ private:
+  std::vector<bool> bits_;
+};
+
+/// Computes the gradients of an op's inputs from the gradient of its output. Entries for inputs
+/// with `!needs[i]` may be left undefined.
+using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad, const Needs& needs)>;
 
 struct Node;
 struct TapeState;
@@ -43,12 +56,6 @@ void record(const char* op, std::vector<Tensor> inputs, const Tensor& output, Ba
 /// True for a tensor that belongs to a trainable Variable (watched by every tape automatically).
 bool is_trainable_variable(const Tensor& t);
 void mark_trainable_variable(const Tensor& t, bool trainable);
-
-/// Keras' `_keras_logits`: a softmax output remembers the logits it came from, so a cross-entropy
-/// handed those probabilities can use the stable fused op on the logits instead.
-void set_softmax_logits(const Tensor& probs, const Tensor& logits);
-/// The logits `probs` came from, or an undefined tensor.
-Tensor softmax_logits(const Tensor& probs);
 
 }  // namespace autograd
 
@@ -70,7 +77,10 @@ class GradientTape {
 
   /// One gradient per source, in order. A non-scalar target is summed, or weighted by
   /// `output_gradients` (same shape as the target) when given. Sources may be any tensors of
-  /// the recorded graph, intermediate ones included.
+  /// the recorded graph, intermediate ones included. Throws std::runtime_error naming the op
+  /// when a value an op on the path was recorded with has since been changed in place
+  /// (Variable::assign, an optimizer step, fill, copy_from), as PyTorch does: the gradient
+  /// would otherwise be computed silently from the new values.
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Tensor>& sources,
                                const Tensor& output_gradients = Tensor());
   std::vector<Tensor> gradient(const Tensor& target, const std::vector<Variable>& sources,

@@ -183,7 +183,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
          b.shape());
   const Shape ab = broadcast_shapes(a.shape(), b.shape(), "where");
   const Shape shape = broadcast_shapes(cond.shape(), ab, "where");
-  const Tensor c = broadcast_to(cond, shape).to(DType::float64);
+  const Tensor c = convert(broadcast_to(cond, shape), DType::float64);
   const Tensor ea = broadcast_to(a, shape), eb = broadcast_to(b, shape);
   Tensor out(shape, a.dtype());
   const double* pc = c.data<double>();

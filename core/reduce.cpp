@@ -202,9 +202,9 @@ Tensor sum_to(const Tensor& grad, const Shape& shape) {
     else if (shape[sd] == 1 && grad.shape()[d] != 1) axes.push_back(d);
     else if (shape[sd] != grad.shape()[d]) fail("sum_to: cannot reduce ", grad.shape(), " to ", shape);
   }
-  if (axes.empty()) return grad.reshape(std::span<const std::int64_t>(shape.begin(), static_cast<std::size_t>(shape.rank())));
+  if (axes.empty()) return view(grad, std::span<const std::int64_t>(shape.begin(), static_cast<std::size_t>(shape.rank())));
   Tensor s = reduce(ReduceOp::sum, grad, axes, true);
-  return s.reshape(std::span<const std::int64_t>(shape.begin(), static_cast<std::size_t>(shape.rank())));
+  return view(s, std::span<const std::int64_t>(shape.begin(), static_cast<std::size_t>(shape.rank())));
 }
 
 }  // namespace tg::core

@@ -17,12 +17,42 @@ std::atomic<AutogradDeleter> autograd_deleter{nullptr};
 }  // namespace
 
 Storage::Storage(std::size_t nbytes) : data(alloc::allocate(nbytes)), bytes(nbytes) {}
-Storage::~Storage() { alloc::deallocate(data, bytes); }
+Storage::~Storage() {
+  if (data) alloc::deallocate(data, bytes);
+}
+
+namespace {
+void release_block(Storage* s) noexcept {
+  if (s->weak.fetch_sub(1, std::memory_order_acq_rel) == 1) delete s;
+}
+}  // namespace
+
+void release_storage(Storage* s) noexcept {
+  if (s->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  alloc::deallocate(s->data, s->bytes);
+  s->data = nullptr;
+  release_block(s);
+}
+
+StorageObserver::StorageObserver(Storage* s) noexcept : s_(s) {
+  if (s_) s_->weak.fetch_add(1, std::memory_order_relaxed);
+}
+StorageObserver::StorageObserver(const StorageObserver& o) noexcept : StorageObserver(o.s_) {}
+StorageObserver& StorageObserver::operator=(const StorageObserver& o) noexcept {
+  if (o.s_) o.s_->weak.fetch_add(1, std::memory_order_relaxed);
+  if (s_) release_block(s_);
+  s_ = o.s_;
+  return *this;
+}
+StorageObserver::~StorageObserver() {
+  if (s_) release_block(s_);
+}
 
 TensorImpl::TensorImpl() : id(next_id.fetch_add(1, std::memory_order_relaxed)) {}
 TensorImpl::~TensorImpl() {
   if (autograd) autograd_deleter.load(std::memory_order_relaxed)(autograd);
-  if (storage && storage->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete storage;
+  if (storage) release_storage(storage);
+  if (companion && companion->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete companion;
 }
 
 void set_autograd_deleter(AutogradDeleter d) { autograd_deleter.store(d); }
@@ -130,19 +160,55 @@ template std::vector<double> Tensor::to_vector<double>() const;
 template std::vector<std::int32_t> Tensor::to_vector<std::int32_t>() const;
 template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
-Tensor Tensor::clone() const {
-  Tensor out(shape(), dtype());
-  std::memcpy(out.raw_data(), raw_data(), static_cast<std::size_t>(numel()) * dtype_size(dtype()));
+void Tensor::set_companion(const Tensor& t, int tag) const {
+  impl();  // throws for an undefined tensor
+  TensorImpl& self = *impl_;
+  if (t.impl_ == impl_) fail("set_companion: a tensor cannot be its own companion");
+  if (t.impl_) t.impl_->refs.fetch_add(1, std::memory_order_relaxed);
+  TensorImpl* old = self.companion;
+  self.companion = t.impl_;
+  self.companion_tag = t.impl_ ? tag : 0;
+  if (old && old->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete old;
+}
+
+Tensor Tensor::companion(int tag) const {
+  const TensorImpl& self = impl();
+  if (!self.companion || self.companion_tag != tag) return Tensor();
+  self.companion->refs.fetch_add(1, std::memory_order_relaxed);
+  return Tensor(self.companion);
+}
+
+void Tensor::mark_modified() const { impl().storage->version.fetch_add(1, std::memory_order_acq_rel); }
+std::uint64_t Tensor::version() const { return impl().storage->version.load(std::memory_order_acquire); }
+
+// A new tensor over x's storage (a view): its own id, the given offset and shape.
+Tensor Tensor::view_of(const Tensor& x, std::int64_t offset, const Shape& shape) {
+  const TensorImpl& in = x.impl();
+  Tensor out(new TensorImpl);
+  out.impl_->storage = in.storage;
+  in.storage->refs.fetch_add(1, std::memory_order_relaxed);
+  out.impl_->offset = in.offset + offset;
+  out.impl_->shape = shape;
+  out.impl_->dtype = in.dtype;
   return out;
 }
 
-Tensor Tensor::reshape(std::span<const std::int64_t> dims) const {
+namespace core {
+
+Tensor copy(const Tensor& x) {
+  Tensor out(x.shape(), x.dtype());
+  std::memcpy(out.raw_data(), x.raw_data(), static_cast<std::size_t>(x.numel()) * dtype_size(x.dtype()));
+  return out;
+}
+
+Tensor view(const Tensor& x, std::span<const std::int64_t> dims) {
+  const std::int64_t n = x.numel();
   Shape s;
   int infer = -1;
   std::int64_t known = 1;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     if (dims[i] == -1) {
-      if (infer >= 0) fail("reshape: more than one -1 in the target shape for a tensor of shape ", shape());
+      if (infer >= 0) fail("reshape: more than one -1 in the target shape for a tensor of shape ", x.shape());
       infer = static_cast<int>(i);
       s.push_back(1);
     } else {
@@ -152,51 +218,43 @@ Tensor Tensor::reshape(std::span<const std::int64_t> dims) const {
     }
   }
   if (infer >= 0) {
-    if (known == 0 || numel() % known != 0) {
+    if (known == 0 || n % known != 0) {
       std::ostringstream os;
       for (std::size_t i = 0; i < dims.size(); ++i) os << (i ? ", " : "(") << dims[i];
-      fail("reshape: cannot reshape a tensor of shape ", shape(), " (", numel(), " elements) into ", os.str(), ")");
+      fail("reshape: cannot reshape a tensor of shape ", x.shape(), " (", n, " elements) into ", os.str(), ")");
     }
-    s[infer] = numel() / known;
+    s[infer] = n / known;
   }
-  if (s.numel() != numel())
-    fail("reshape: cannot reshape a tensor of shape ", shape(), " (", numel(), " elements) into ", s, " (",
-         s.numel(), " elements)");
-  Tensor out(new TensorImpl);
-  out.impl_->storage = impl_->storage;
-  impl_->storage->refs.fetch_add(1, std::memory_order_relaxed);
-  out.impl_->offset = impl_->offset;
-  out.impl_->shape = s;
-  out.impl_->dtype = impl_->dtype;
-  return out;
+  if (s.numel() != n)
+    fail("reshape: cannot reshape a tensor of shape ", x.shape(), " (", n, " elements) into ", s, " (", s.numel(),
+         " elements)");
+  return Tensor::view_of(x, 0, s);
 }
 
-Tensor Tensor::slice_rows(std::int64_t begin, std::int64_t end) const {
-  if (rank() == 0) fail("slice_rows: cannot slice a scalar");
-  const std::int64_t n = shape()[0];
+Tensor rows_view(const Tensor& x, std::int64_t begin, std::int64_t end) {
+  if (x.rank() == 0) fail("slice_rows: cannot slice a scalar");
+  const std::int64_t n = x.shape()[0];
   if (begin < 0 || end > n || begin > end)
-    fail("slice_rows: rows [", begin, ", ", end, ") are out of range for a tensor of shape ", shape());
-  Tensor out(new TensorImpl);
-  out.impl_->storage = impl_->storage;
-  impl_->storage->refs.fetch_add(1, std::memory_order_relaxed);
-  const std::int64_t row = n ? numel() / n : 0;
-  out.impl_->offset = impl_->offset + begin * row;
-  out.impl_->shape = shape();
-  out.impl_->shape[0] = end - begin;
-  out.impl_->dtype = dtype();
+    fail("slice_rows: rows [", begin, ", ", end, ") are out of range for a tensor of shape ", x.shape());
+  const std::int64_t row = n ? x.numel() / n : 0;
+  Shape s = x.shape();
+  s[0] = end - begin;
+  return Tensor::view_of(x, begin * row, s);
+}
+
+Tensor convert(const Tensor& x, DType dt) {
+  if (dt == x.dtype()) return x;
+  Tensor out(x.shape(), dt);
+  out.copy_from(x);
   return out;
 }
 
-Tensor Tensor::to(DType dt) const {
-  if (dt == dtype()) return *this;
-  Tensor out(shape(), dt);
-  out.copy_from(*this);
-  return out;
-}
+}  // namespace core
 
 void Tensor::copy_from(const Tensor& src) {
   if (!(src.shape() == shape()))
     fail("copy_from: source shape ", src.shape(), " differs from destination shape ", shape());
+  mark_modified();
   const std::int64_t n = numel();
   if (src.dtype() == dtype()) {
     std::memmove(raw_data(), src.raw_data(), static_cast<std::size_t>(n) * dtype_size(dtype()));
@@ -214,6 +272,7 @@ void Tensor::copy_from(const Tensor& src) {
 }
 
 void Tensor::fill(double value) {
+  mark_modified();
   void* p = raw_data();
   const std::int64_t n = numel();
   visit_dtype(dtype(), [&](auto t) {

@@ -25,18 +25,46 @@
 namespace tg {
 
 class Generator;
+class Tensor;
+namespace core {
+Tensor view(const Tensor& x, std::span<const std::int64_t> shape);
+Tensor rows_view(const Tensor& x, std::int64_t begin, std::int64_t end);
+}  // namespace core
 
 namespace detail {
 
-// A reference-counted block of aligned memory.
+// A reference-counted block of aligned memory. `refs` counts tensors using the memory, `weak`
+// counts observers of the block itself (plus one for all of `refs` together): the memory goes
+// when `refs` reaches 0, the block when `weak` does. `version` counts in-place writes, so that
+// autograd can tell a value it saved was changed after it was recorded (PyTorch's version counter).
 struct Storage {
   std::atomic<std::int64_t> refs{1};
+  std::atomic<std::int64_t> weak{1};
+  std::atomic<std::uint64_t> version{0};
   void* data = nullptr;
   std::size_t bytes = 0;
   explicit Storage(std::size_t nbytes);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
+};
+// Drops one tensor reference: frees the memory at the last, and the block once no observer is left.
+void release_storage(Storage* s) noexcept;
+
+/// Observes a tensor's storage without keeping its memory alive: whether it still lives and how
+/// many in-place writes it has seen.
+class StorageObserver {
+ public:
+  StorageObserver() = default;
+  explicit StorageObserver(Storage* s) noexcept;
+  StorageObserver(const StorageObserver& o) noexcept;
+  StorageObserver& operator=(const StorageObserver& o) noexcept;
+  ~StorageObserver();
+  bool alive() const noexcept { return s_ && s_->refs.load(std::memory_order_acquire) > 0; }
+  std::uint64_t version() const noexcept { return s_ ? s_->version.load(std::memory_order_acquire) : 0; }
+
+ private:
+  Storage* s_ = nullptr;
 };
 
 // What a Tensor handle points to. `autograd` is an opaque slot owned by the autograd layer
@@ -49,6 +77,8 @@ struct TensorImpl {
   DType dtype = DType::float32;
   std::uint64_t id = 0;
   void* autograd = nullptr;
+  TensorImpl* companion = nullptr;  // see Tensor::set_companion
+  int companion_tag = 0;
   TensorImpl();
   ~TensorImpl();
   TensorImpl(const TensorImpl&) = delete;
@@ -100,6 +130,10 @@ class Tensor {
   template <class T>
   std::vector<T> to_vector() const;
 
+  // These four are differentiable: they record on an alive GradientTape exactly as the free
+  // functions tg::clone, tg::reshape, tg::slice and tg::cast do (they are defined with them, in
+  // ops/tensor_methods.cpp), so choosing a method never loses a gradient. core's
+  // non-recording forms are core::copy, core::view, core::rows_view and core::convert.
   /// An independent copy of the data.
   Tensor clone() const;
   /// A view with the same storage and a new shape; one dimension may be -1.
@@ -111,15 +145,31 @@ class Tensor {
   Tensor slice_rows(std::int64_t begin, std::int64_t end) const;
   /// A copy converted to another dtype (returns *this when the dtype already matches).
   Tensor to(DType dtype) const;
+
+  // In-place writes. They count as a new version of the storage: a tape that saved the old
+  // value refuses to differentiate through it (see GradientTape::gradient). Code that writes
+  // through data<T>() into a tensor that may have been recorded calls mark_modified() itself.
   /// Copies the values of `src` (same shape, any dtype) into this tensor.
   void copy_from(const Tensor& src);
   void fill(double value);
+  void mark_modified() const;
+  /// The storage's count of in-place writes.
+  std::uint64_t version() const;
+
+  /// Another tensor an upper layer attached to this one, with a tag saying what it is: nn attaches
+  /// the logits behind a softmax or sigmoid activation's output (Keras' `_keras_logits`), so a
+  /// loss given the probabilities can work on the logits. core only keeps it alive; a copy, view
+  /// or op result does not inherit it. Costs one reference, no allocation.
+  void set_companion(const Tensor& t, int tag) const;
+  /// The tensor attached with `tag`, or an undefined tensor.
+  Tensor companion(int tag) const;
 
   /// True when both handles name the same tensor.
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   bool shares_storage(const Tensor& o) const;
 
   detail::TensorImpl* unsafe_impl() const { return impl_; }
+  detail::StorageObserver observe_storage() const { return detail::StorageObserver(impl().storage); }
 
   // Factories.
   static Tensor zeros(const Shape& shape, DType dtype = DType::float32);
@@ -141,11 +191,28 @@ class Tensor {
                        DType dtype = DType::float32);
 
  private:
+  friend Tensor core::view(const Tensor&, std::span<const std::int64_t>);
+  friend Tensor core::rows_view(const Tensor&, std::int64_t, std::int64_t);
+  static Tensor view_of(const Tensor& x, std::int64_t offset, const Shape& shape);
   explicit Tensor(detail::TensorImpl* impl) : impl_(impl) {}
   const detail::TensorImpl& impl() const;
   void check_dtype(DType want, const char* op) const;
   detail::TensorImpl* impl_ = nullptr;
 };
+
+namespace core {
+/// The non-recording forms of the Tensor methods above, for core and for backward rules that
+/// must not record. `view` shares the storage with a new shape (one dimension may be -1);
+/// `rows_view` is rows [begin, end) of the first axis; `copy` copies the data; `convert` copies
+/// into another dtype (returns x itself when the dtype matches).
+Tensor view(const Tensor& x, std::span<const std::int64_t> shape);
+inline Tensor view(const Tensor& x, std::initializer_list<std::int64_t> shape) {
+  return view(x, std::span<const std::int64_t>(shape.begin(), shape.size()));
+}
+Tensor rows_view(const Tensor& x, std::int64_t begin, std::int64_t end);
+Tensor copy(const Tensor& x);
+Tensor convert(const Tensor& x, DType dtype);
+}  // namespace core
 
 /// Numpy-style printing: `tensor([[1, 2], [3, 4]], shape=(2, 2), dtype=float32)`.
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -1,6 +1,12 @@
 #pragma once
 /// \file
 /// Keras activations by name: "linear" (or ""), "relu", "sigmoid", "tanh", "softmax".
+///
+/// As keras.activations.softmax and .sigmoid do (`_keras_logits`), the output of a softmax over
+/// the last axis or of a sigmoid remembers its input, so that a Keras loss given those
+/// probabilities computes on the logits with the stable fused op (nn/losses.hpp). This is why
+/// `Dense(10, "softmax")` trains as well as `Dense(10)` with `from_logits=true`, while
+/// tg::softmax, the plain op, remembers nothing (like keras.ops.softmax).
 #include <string>
 
 #include "core/tensor.hpp"
@@ -13,5 +19,15 @@ void check_activation(const std::string& name, const std::string& context);
 Tensor activation(const std::string& name, const Tensor& x);
 /// "" and "linear" both mean identity; returns the canonical name Keras stores ("linear").
 std::string canonical_activation(const std::string& name);
+
+/// keras.activations.softmax: softmax along `axis`, remembering x when the axis is the last.
+Tensor softmax_activation(const Tensor& x, std::int64_t axis = -1);
+/// keras.activations.sigmoid: sigmoid, remembering x.
+Tensor sigmoid_activation(const Tensor& x);
+
+/// Which activation's logits a probability tensor carries.
+enum class LogitsOf { softmax = 1, sigmoid = 2 };
+/// The logits `probs` came from through that activation, or an undefined tensor.
+Tensor keras_logits(const Tensor& probs, LogitsOf kind);
 
 }  // namespace tg::nn

@@ -66,7 +66,7 @@ ReLU::ReLU(const std::string& name) : Layer(name, "re_lu") {}
 Tensor ReLU::call(const Tensor& x, bool) { return relu(x); }
 
 Softmax::Softmax(std::int64_t axis, const std::string& name) : Layer(name, "softmax"), axis_(axis) {}
-Tensor Softmax::call(const Tensor& x, bool) { return softmax(x, axis_); }
+Tensor Softmax::call(const Tensor& x, bool) { return softmax_activation(x, axis_); }
 
 Dropout::Dropout(double rate, std::int64_t seed, const std::string& name)
     : Layer(name, "dropout"), rate_(rate), gen_(make_generator(seed)) {

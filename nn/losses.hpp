@@ -2,9 +2,15 @@
 /// \file
 /// Keras losses as objects. Each reduces per-example losses by the mean over the batch (Keras'
 /// sum_over_batch_size default). With from_logits = false and probabilities that come straight
-/// from a softmax, the loss uses the softmax's logits and the fused stable op, as Keras does.
+/// from a softmax activation over the last axis (cross-entropies) or a sigmoid activation
+/// (binary cross-entropy), the loss uses the activation's logits and the fused stable op, as Keras
+/// does with `_keras_logits` (nn/activations.hpp): a saturated sigmoid output of logit 20 with
+/// label 0 costs 20, not the clipped 16.1, and still has gradient 1.
+/// Labels whose rank differs from the prediction's by a trailing 1 are squeezed or expanded first,
+/// as Keras' LossFunctionWrapper does: labels (N,) work with a Dense(1) output (N, 1).
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "core/tensor.hpp"
 #include "ops/crossentropy.hpp"
@@ -50,6 +56,11 @@ class MeanSquaredError : public Loss {
   Tensor operator()(const Tensor& y_true, const Tensor& y_pred) const override;
   std::string name() const override { return "mean_squared_error"; }
 };
+
+/// Keras' squeeze_or_expand_to_same_rank: when the ranks differ by one and the longer shape ends
+/// in 1, the rank-1 side is expanded (labels (N,) with predictions (N, 1)), else the longer side
+/// is squeezed.
+std::pair<Tensor, Tensor> squeeze_or_expand_to_same_rank(const Tensor& y_true, const Tensor& y_pred);
 
 /// By Keras name ("sparse_categorical_crossentropy", "categorical_crossentropy",
 /// "binary_crossentropy", "mean_squared_error"/"mse"); throws naming an unknown one.

@@ -95,6 +95,7 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads, const std::vec
     if (!grads[i].defined()) continue;
     Entry& e = entry(vars[i]);
     Tensor w = vars[i].value();
+    w.mark_modified();  // a tape that recorded the old value must not differentiate with the new one
     update(w, grads[i], e.slots.data());
   }
   ++iterations_;

@@ -14,7 +14,7 @@ Tensor scalar_like(const Tensor& x, double v) { return Tensor::scalar(v, x.dtype
 Tensor add(const Tensor& a, const Tensor& b) {
   Tensor y = core::add(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("add", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g, std::uint32_t m) {
+    autograd::record("add", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g, const autograd::Needs& m) {
       return Grads{needs(m, 0) ? sum_to(g, sa) : Tensor(), needs(m, 1) ? sum_to(g, sb) : Tensor()};
     });
   return y;
@@ -23,7 +23,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
   Tensor y = core::sub(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("sub", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g, std::uint32_t m) {
+    autograd::record("sub", {a, b}, y, [sa = a.shape(), sb = b.shape()](const Tensor& g, const autograd::Needs& m) {
       return Grads{needs(m, 0) ? sum_to(g, sa) : Tensor(), needs(m, 1) ? sum_to(neg(g), sb) : Tensor()};
     });
   return y;
@@ -32,7 +32,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = core::mul(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("mul", {a, b}, y, [a, b](const Tensor& g, std::uint32_t m) {
+    autograd::record("mul", {a, b}, y, [a, b](const Tensor& g, const autograd::Needs& m) {
       return Grads{needs(m, 0) ? sum_to(mul(g, b), a.shape()) : Tensor(),
                    needs(m, 1) ? sum_to(mul(g, a), b.shape()) : Tensor()};
     });
@@ -42,7 +42,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 Tensor div(const Tensor& a, const Tensor& b) {
   Tensor y = core::div(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("div", {a, b}, y, [a, b](const Tensor& g, std::uint32_t m) {
+    autograd::record("div", {a, b}, y, [a, b](const Tensor& g, const autograd::Needs& m) {
       // d(a/b)/da = 1/b, d(a/b)/db = -a/b^2
       return Grads{needs(m, 0) ? sum_to(div(g, b), a.shape()) : Tensor(),
                    needs(m, 1) ? sum_to(neg(div(mul(g, a), square(b))), b.shape()) : Tensor()};
@@ -53,7 +53,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = core::pow(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("pow", {a, b}, y, [a, b, y](const Tensor& g, std::uint32_t m) {
+    autograd::record("pow", {a, b}, y, [a, b, y](const Tensor& g, const autograd::Needs& m) {
       // d(a^b)/da = b a^(b-1); d(a^b)/db = a^b log(a)
       return Grads{needs(m, 0) ? sum_to(mul(g, mul(b, pow(a, sub(b, scalar_like(b, 1))))), a.shape()) : Tensor(),
                    needs(m, 1) ? sum_to(mul(g, mul(y, log(a))), b.shape()) : Tensor()};
@@ -66,7 +66,7 @@ Tensor pow(const Tensor& a, double exponent) { return pow(a, scalar_like(a, expo
 Tensor maximum(const Tensor& a, const Tensor& b) {
   Tensor y = core::maximum(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("maximum", {a, b}, y, [a, b](const Tensor& g, std::uint32_t m) {
+    autograd::record("maximum", {a, b}, y, [a, b](const Tensor& g, const autograd::Needs& m) {
       const Tensor to_a = core::greater_equal(a, b);  // a constant 0/1 mask
       return Grads{needs(m, 0) ? sum_to(mul(g, to_a), a.shape()) : Tensor(),
                    needs(m, 1) ? sum_to(mul(g, core::sub(scalar_like(to_a, 1), to_a)), b.shape()) : Tensor()};
@@ -77,7 +77,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) {
 Tensor minimum(const Tensor& a, const Tensor& b) {
   Tensor y = core::minimum(a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("minimum", {a, b}, y, [a, b](const Tensor& g, std::uint32_t m) {
+    autograd::record("minimum", {a, b}, y, [a, b](const Tensor& g, const autograd::Needs& m) {
       const Tensor to_a = core::less_equal(a, b);
       return Grads{needs(m, 0) ? sum_to(mul(g, to_a), a.shape()) : Tensor(),
                    needs(m, 1) ? sum_to(mul(g, core::sub(scalar_like(to_a, 1), to_a)), b.shape()) : Tensor()};
@@ -88,28 +88,28 @@ Tensor minimum(const Tensor& a, const Tensor& b) {
 Tensor neg(const Tensor& x) {
   Tensor y = core::neg(x);
   if (autograd::should_record({&x}))
-    autograd::record("neg", {x}, y, [](const Tensor& g, std::uint32_t) { return Grads{neg(g)}; });
+    autograd::record("neg", {x}, y, [](const Tensor& g, const autograd::Needs&) { return Grads{neg(g)}; });
   return y;
 }
 
 Tensor exp(const Tensor& x) {
   Tensor y = core::exp(x);
   if (autograd::should_record({&x}))
-    autograd::record("exp", {x}, y, [y](const Tensor& g, std::uint32_t) { return Grads{mul(g, y)}; });
+    autograd::record("exp", {x}, y, [y](const Tensor& g, const autograd::Needs&) { return Grads{mul(g, y)}; });
   return y;
 }
 
 Tensor log(const Tensor& x) {
   Tensor y = core::log(x);
   if (autograd::should_record({&x}))
-    autograd::record("log", {x}, y, [x](const Tensor& g, std::uint32_t) { return Grads{div(g, x)}; });
+    autograd::record("log", {x}, y, [x](const Tensor& g, const autograd::Needs&) { return Grads{div(g, x)}; });
   return y;
 }
 
 Tensor sqrt(const Tensor& x) {
   Tensor y = core::sqrt(x);
   if (autograd::should_record({&x}))
-    autograd::record("sqrt", {x}, y, [y](const Tensor& g, std::uint32_t) {
+    autograd::record("sqrt", {x}, y, [y](const Tensor& g, const autograd::Needs&) {
       return Grads{div(g, mul(y, scalar_like(y, 2)))};
     });
   return y;
@@ -118,7 +118,7 @@ Tensor sqrt(const Tensor& x) {
 Tensor square(const Tensor& x) {
   Tensor y = core::square(x);
   if (autograd::should_record({&x}))
-    autograd::record("square", {x}, y, [x](const Tensor& g, std::uint32_t) {
+    autograd::record("square", {x}, y, [x](const Tensor& g, const autograd::Needs&) {
       return Grads{mul(g, mul(x, scalar_like(x, 2)))};
     });
   return y;
@@ -127,7 +127,7 @@ Tensor square(const Tensor& x) {
 Tensor abs(const Tensor& x) {
   Tensor y = core::abs(x);
   if (autograd::should_record({&x}))
-    autograd::record("abs", {x}, y, [x](const Tensor& g, std::uint32_t) {
+    autograd::record("abs", {x}, y, [x](const Tensor& g, const autograd::Needs&) {
       const Tensor zero = scalar_like(x, 0);
       const Tensor sign = core::sub(core::greater(x, zero), core::less(x, zero));
       return Grads{mul(g, sign)};

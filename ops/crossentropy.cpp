@@ -69,7 +69,7 @@ Tensor fused_xent(const Tensor& dense, const std::vector<std::int64_t>* ids, con
     }
   });
   Tensor y = reduce_loss(per, r);
-  if (!autograd::should_record({&logits})) return y;
+  if (!autograd::should_record({&dense, &logits})) return y;
   Tensor labels = dense;
   if (ids) {  // a one-hot copy only when a tape needs it
     labels = Tensor::zeros(logits.shape(), logits.dtype());
@@ -78,13 +78,20 @@ Tensor fused_xent(const Tensor& dense, const std::vector<std::int64_t>* ids, con
       for (std::int64_t i = 0; i < n; ++i) labels.data<T>()[i * c + (*ids)[static_cast<std::size_t>(i)]] = T(1);
     });
   }
-  // Note: recorded against the logits only; `y` came out of reduce_loss untracked (per is a plain tensor).
-  autograd::record(op, {logits}, y, [labels, logits, log_probs, r, n](const Tensor& g, std::uint32_t) {
+  // Recorded against the logits and soft labels; `y` came out of reduce_loss untracked (per is a plain tensor).
+  std::vector<Tensor> inputs{logits};
+  if (!ids) inputs.push_back(dense);
+  autograd::record(op, std::move(inputs), y, [labels, logits, log_probs, r, n](const Tensor& g, const autograd::Needs& m) {
     // Per-example weights of the upstream gradient: g / N for the mean, g for the sum, g[i] for none.
     Tensor w = r == Reduction::none ? reshape(g, {n, 1}) : (r == Reduction::mean ? g / static_cast<double>(n) : g);
-    if (autograd::should_record({&g, &logits})) {
+    const bool outer = autograd::should_record({&g, &logits, &labels});
+    // d loss / d labels = -log_softmax(logits), as TensorFlow defines it.
+    Tensor g_labels;
+    if (m[1]) g_labels = outer ? neg(mul(log_softmax(logits), w)) : neg(mul(log_probs, w));
+    if (!m[0]) return Grads{Tensor(), g_labels};
+    if (outer) {
       // An outer tape is recording: express the rule with differentiable ops (second order).
-      return Grads{mul(sub(softmax(logits), labels), w)};
+      return Grads{mul(sub(softmax(logits), labels), w), g_labels};
     }
     // First order: (softmax - labels) * w in one pass over exp(log_probs).
     Tensor grad(logits.shape(), logits.dtype());
@@ -103,7 +110,7 @@ Tensor fused_xent(const Tensor& dense, const std::vector<std::int64_t>* ids, con
         }
       }
     });
-    return Grads{grad};
+    return Grads{grad, g_labels};
   });
   return y;
 }
@@ -143,11 +150,12 @@ Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& log
   const Tensor zero = core::scalar_like(logits, 0);
   Tensor y = core::add(core::sub(core::maximum(logits, zero), core::mul(logits, z)),
                        core::log(core::add(core::scalar_like(logits, 1), core::exp(core::neg(core::abs(logits))))));
-  if (autograd::should_record({&logits}))
-    // The exact derivative sigmoid(x) - z, also at x = 0 where the max/abs form has a kink.
-    autograd::record("sigmoid_cross_entropy_with_logits", {logits}, y, [logits, z](const Tensor& g, std::uint32_t) {
-      return Grads{mul(g, sub(sigmoid(logits), z))};
-    });
+  if (autograd::should_record({&logits, &z}))
+    // The exact derivative sigmoid(x) - z, also at x = 0 where the max/abs form has a kink; -x for z.
+    autograd::record("sigmoid_cross_entropy_with_logits", {logits, z}, y,
+                     [logits, z](const Tensor& g, const autograd::Needs& m) {
+                       return Grads{m[0] ? mul(g, sub(sigmoid(logits), z)) : Tensor(), m[1] ? neg(mul(g, logits)) : Tensor()};
+                     });
   return y;
 }
 
@@ -155,8 +163,6 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
   const char* op = "categorical_crossentropy";
   if (!(y_true.shape() == y_pred.shape()))
     fail(op, ": y_true of shape ", y_true.shape(), " does not match y_pred of shape ", y_pred.shape());
-  if (Tensor logits = autograd::softmax_logits(y_pred); logits.defined())
-    return softmax_cross_entropy_with_logits(y_true, logits, r);
   if (from_logits) return softmax_cross_entropy_with_logits(y_true, y_pred, r);
   check_logits(y_pred, op);
   Tensor p = div(y_pred, sum(y_pred, {-1}, true));
@@ -165,8 +171,6 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
 }
 
 Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits, Reduction r) {
-  if (Tensor logits = autograd::softmax_logits(y_pred); logits.defined())
-    return sparse_softmax_cross_entropy_with_logits(y_true, logits, r);
   if (from_logits) return sparse_softmax_cross_entropy_with_logits(y_true, y_pred, r);
   check_logits(y_pred, "sparse_categorical_crossentropy");
   return sparse_softmax_cross_entropy_with_logits(

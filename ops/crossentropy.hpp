@@ -7,11 +7,15 @@
 /// Taking log(softmax(x)) instead underflows to log(0) = -inf as soon as one logit exceeds another
 /// by ~100 in float32.
 ///
-/// From probabilities (Keras' from_logits=false): if the probabilities came straight from
-/// tg::softmax, the logits it remembers are used with the fused op, exactly as Keras does with
-/// `_keras_logits`. Otherwise categorical_crossentropy renormalises the rows to sum to 1, clips to
-/// [1e-7, 1 - 1e-7] and takes -sum(y_true * log(p)); sparse_categorical_crossentropy clips, takes
-/// the log and applies the sparse softmax cross-entropy (Keras 3's TensorFlow backend).
+/// From probabilities (Keras' from_logits=false): categorical_crossentropy renormalises the rows
+/// to sum to 1, clips to [1e-7, 1 - 1e-7] and takes -sum(y_true * log(p));
+/// sparse_categorical_crossentropy clips, takes the log and applies the sparse softmax
+/// cross-entropy (Keras 3's TensorFlow backend). These functions compute on exactly the tensor
+/// they are given, like tf.keras.backend's; the Keras losses of nn/losses.hpp are the ones that
+/// swap a softmax or sigmoid activation's output for its logits, as Keras does.
+///
+/// Every argument is differentiable, the labels included (distillation, learned soft labels):
+/// the gradient of the fused softmax cross-entropy with respect to the labels is -log_softmax.
 #include "core/tensor.hpp"
 
 namespace tg {

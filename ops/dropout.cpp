@@ -20,7 +20,7 @@ Tensor dropout(const Tensor& x, double rate, Generator& gen, bool training) {
   });
   Tensor y = core::mul(x, keep);
   if (autograd::should_record({&x}))
-    autograd::record("dropout", {x}, y, [keep](const Tensor& g, std::uint32_t) { return Grads{mul(g, keep)}; });
+    autograd::record("dropout", {x}, y, [keep](const Tensor& g, const autograd::Needs&) { return Grads{mul(g, keep)}; });
   return y;
 }
 

@@ -9,13 +9,13 @@
 namespace tg {
 
 namespace {
-double scalar_value(const Tensor& y) { return core::sum(y.to(DType::float64)).item(); }
+double scalar_value(const Tensor& y) { return core::sum(core::convert(y, DType::float64)).item(); }
 }  // namespace
 
 GradCheckResult check_gradients(const std::function<Tensor(const std::vector<Tensor>&)>& f,
                                 const std::vector<Tensor>& inputs, double eps, double atol, double rtol) {
   std::vector<Tensor> xs;
-  for (const Tensor& x : inputs) xs.push_back(x.to(DType::float64).clone());
+  for (const Tensor& x : inputs) xs.push_back(core::copy(core::convert(x, DType::float64)));
 
   std::vector<Tensor> analytic;
   {

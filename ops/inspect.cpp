@@ -18,7 +18,7 @@ Tensor clip_by_value(const Tensor& x, double lo, double hi) {
   const Tensor l = scalar_like(x, lo), h = scalar_like(x, hi);
   Tensor y = core::minimum(core::maximum(x, l), h);
   if (autograd::should_record({&x}))
-    autograd::record("clip_by_value", {x}, y, [x, l, h](const Tensor& g, std::uint32_t) {
+    autograd::record("clip_by_value", {x}, y, [x, l, h](const Tensor& g, const autograd::Needs&) {
       return Grads{mul(g, core::mul(core::greater_equal(x, l), core::less_equal(x, h)))};
     });
   return y;
@@ -27,7 +27,7 @@ Tensor clip_by_value(const Tensor& x, double lo, double hi) {
 double global_norm(const std::vector<Tensor>& ts) {
   double s = 0;
   for (const Tensor& t : ts)
-    if (t.defined() && t.numel()) s += core::sum(core::square(t.to(DType::float64))).item();
+    if (t.defined() && t.numel()) s += core::sum(core::square(core::convert(t, DType::float64))).item();
   return std::sqrt(s);
 }
 

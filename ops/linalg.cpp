@@ -14,7 +14,7 @@ using ops::detail::needs;
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   Tensor y = core::matmul(a, b, trans_a, trans_b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("matmul", {a, b}, y, [a, b, trans_a, trans_b](const Tensor& g, std::uint32_t m) {
+    autograd::record("matmul", {a, b}, y, [a, b, trans_a, trans_b](const Tensor& g, const autograd::Needs& m) {
       // y = op(a)·op(b). d op(a) = g·op(b)ᵀ, d op(b) = op(a)ᵀ·g, then undo op.
       Tensor ga, gb;
       if (needs(m, 0)) ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
@@ -47,7 +47,7 @@ Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, bool rel
   });
   const bool has_bias = bias.defined();
   if (autograd::should_record({&x, &kernel, &bias}))
-    autograd::record("dense", {x, kernel, bias}, y, [x, kernel, y, relu_fused, has_bias](const Tensor& g, std::uint32_t m) {
+    autograd::record("dense", {x, kernel, bias}, y, [x, kernel, y, relu_fused, has_bias](const Tensor& g, const autograd::Needs& m) {
       // relu's mask is read from the output: y > 0 exactly where the pre-activation was.
       const Tensor gz = relu_fused ? mul(g, core::greater(y, scalar_like(y, 0))) : g;
       return Grads{needs(m, 0) ? matmul(gz, kernel, false, true) : Tensor(),

@@ -7,6 +7,7 @@
 namespace tg::ops::detail {
 
 using Grads = std::vector<Tensor>;
-inline bool needs(std::uint32_t mask, int i) { return (mask >> i & 1u) != 0; }
+using autograd::Needs;
+inline bool needs(const Needs& mask, std::size_t i) { return mask[i]; }
 
 }  // namespace tg::ops::detail

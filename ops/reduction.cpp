@@ -25,7 +25,7 @@ Tensor reshape_to(const Tensor& t, const Shape& s) {
 Tensor sum(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
   Tensor y = core::sum(x, axes, keepdims);
   if (autograd::should_record({&x}))
-    autograd::record("sum", {x}, y, [in = x.shape(), kept = kept_shape(x.shape(), axes, "sum")](const Tensor& g, std::uint32_t) {
+    autograd::record("sum", {x}, y, [in = x.shape(), kept = kept_shape(x.shape(), axes, "sum")](const Tensor& g, const autograd::Needs&) {
       return Grads{broadcast_to(reshape_to(g, kept), in)};
     });
   return y;
@@ -36,7 +36,7 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim
   if (autograd::should_record({&x})) {
     const Shape kept = kept_shape(x.shape(), axes, "mean");
     const double count = static_cast<double>(x.numel()) / static_cast<double>(std::max<std::int64_t>(kept.numel(), 1));
-    autograd::record("mean", {x}, y, [in = x.shape(), kept, count](const Tensor& g, std::uint32_t) {
+    autograd::record("mean", {x}, y, [in = x.shape(), kept, count](const Tensor& g, const autograd::Needs&) {
       return Grads{broadcast_to(reshape_to(g, kept) / count, in)};
     });
   }
@@ -46,7 +46,7 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdim
 Tensor reduce_max(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
   Tensor y = core::max(x, axes, keepdims);
   if (autograd::should_record({&x}))
-    autograd::record("reduce_max", {x}, y, [x, y, kept = kept_shape(x.shape(), axes, "reduce_max")](const Tensor& g, std::uint32_t) {
+    autograd::record("reduce_max", {x}, y, [x, y, kept = kept_shape(x.shape(), axes, "reduce_max")](const Tensor& g, const autograd::Needs&) {
       const Tensor yk = y.reshape(std::span<const std::int64_t>(kept.begin(), static_cast<std::size_t>(kept.rank())));
       const Tensor hit = core::equal(x, yk);
       const Tensor share = core::div(hit, core::broadcast_to(core::sum_to(hit, kept), x.shape()));
@@ -61,7 +61,7 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   Tensor y = core::broadcast_to(x, shape);
   if (autograd::should_record({&x}))
-    autograd::record("broadcast_to", {x}, y, [in = x.shape()](const Tensor& g, std::uint32_t) { return Grads{sum_to(g, in)}; });
+    autograd::record("broadcast_to", {x}, y, [in = x.shape()](const Tensor& g, const autograd::Needs&) { return Grads{sum_to(g, in)}; });
   return y;
 }
 
@@ -69,7 +69,7 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
   if (x.shape() == shape) return x;
   Tensor y = core::sum_to(x, shape);
   if (autograd::should_record({&x}))
-    autograd::record("sum_to", {x}, y, [in = x.shape()](const Tensor& g, std::uint32_t) { return Grads{broadcast_to(g, in)}; });
+    autograd::record("sum_to", {x}, y, [in = x.shape()](const Tensor& g, const autograd::Needs&) { return Grads{broadcast_to(g, in)}; });
   return y;
 }
 

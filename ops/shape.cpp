@@ -13,9 +13,9 @@ std::vector<std::int64_t> dims(const Shape& s) { return {s.begin(), s.end()}; }
 }  // namespace
 
 Tensor reshape(const Tensor& x, const std::vector<std::int64_t>& shape) {
-  Tensor y = x.reshape(shape);
+  Tensor y = core::view(x, shape);
   if (autograd::should_record({&x}))
-    autograd::record("reshape", {x}, y, [in = dims(x.shape())](const Tensor& g, std::uint32_t) { return Grads{reshape(g, in)}; });
+    autograd::record("reshape", {x}, y, [in = dims(x.shape())](const Tensor& g, const autograd::Needs&) { return Grads{reshape(g, in)}; });
   return y;
 }
 
@@ -30,7 +30,7 @@ Tensor transpose(const Tensor& x, const std::vector<std::int64_t>& perm) {
     std::vector<std::int64_t> inverse(perm.size());
     for (std::size_t i = 0; i < perm.size(); ++i)
       inverse[static_cast<std::size_t>(perm[i] < 0 ? perm[i] + x.rank() : perm[i])] = static_cast<std::int64_t>(i);
-    autograd::record("transpose", {x}, y, [inverse](const Tensor& g, std::uint32_t) { return Grads{transpose(g, inverse)}; });
+    autograd::record("transpose", {x}, y, [inverse](const Tensor& g, const autograd::Needs&) { return Grads{transpose(g, inverse)}; });
   }
   return y;
 }
@@ -47,11 +47,11 @@ Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis) {
     std::vector<std::int64_t> sizes;
     const int a = normalize_axis(axis, xs.front().rank(), "concat");
     for (const Tensor& x : xs) sizes.push_back(x.shape()[a]);
-    autograd::record("concat", xs, y, [sizes, a](const Tensor& g, std::uint32_t m) {
+    autograd::record("concat", xs, y, [sizes, a](const Tensor& g, const autograd::Needs& m) {
       Grads out;
       std::int64_t at = 0;
       for (std::size_t i = 0; i < sizes.size(); ++i) {
-        out.push_back(needs(m, static_cast<int>(i)) ? slice(g, a, at, at + sizes[i]) : Tensor());
+        out.push_back(needs(m, i) ? slice(g, a, at, at + sizes[i]) : Tensor());
         at += sizes[i];
       }
       return out;
@@ -78,10 +78,19 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t begin, std::int64_
   Tensor y = core::slice(x, axis, begin, end);
   if (autograd::should_record({&x})) {
     const int a = normalize_axis(axis, x.rank(), "slice");
-    autograd::record("slice", {x}, y, [full = x.shape(), a, begin](const Tensor& g, std::uint32_t) {
+    autograd::record("slice", {x}, y, [full = x.shape(), a, begin](const Tensor& g, const autograd::Needs&) {
       return Grads{pad_slice(g, full, a, begin)};
     });
   }
+  return y;
+}
+
+Tensor slice_rows(const Tensor& x, std::int64_t begin, std::int64_t end) {
+  Tensor y = core::rows_view(x, begin, end);
+  if (autograd::should_record({&x}))
+    autograd::record("slice_rows", {x}, y, [full = x.shape(), begin](const Tensor& g, const autograd::Needs&) {
+      return Grads{pad_slice(g, full, 0, begin)};
+    });
   return y;
 }
 
@@ -92,7 +101,7 @@ Tensor scatter_rows(const Tensor& rows, const Tensor& indices, const Shape& shap
 Tensor gather_rows(const Tensor& x, const Tensor& indices) {
   Tensor y = core::gather_rows(x, indices);
   if (autograd::should_record({&x}))
-    autograd::record("gather_rows", {x}, y, [indices, in = x.shape()](const Tensor& g, std::uint32_t) {
+    autograd::record("gather_rows", {x}, y, [indices, in = x.shape()](const Tensor& g, const autograd::Needs&) {
       return Grads{scatter_rows(g, indices, in)};
     });
   return y;
@@ -102,11 +111,28 @@ namespace {
 Tensor scatter_rows(const Tensor& rows, const Tensor& indices, const Shape& shape) {
   Tensor y = core::scatter_add_rows(rows, indices, shape);
   if (autograd::should_record({&rows}))
-    autograd::record("scatter_rows", {rows}, y, [indices](const Tensor& g, std::uint32_t) {
+    autograd::record("scatter_rows", {rows}, y, [indices](const Tensor& g, const autograd::Needs&) {
       return Grads{gather_rows(g, indices)};
     });
   return y;
 }
 }  // namespace
+
+Tensor clone(const Tensor& x) {
+  Tensor y = core::copy(x);
+  if (autograd::should_record({&x}))
+    autograd::record("clone", {x}, y, [](const Tensor& g, const autograd::Needs&) { return Grads{g}; });
+  return y;
+}
+
+Tensor cast(const Tensor& x, DType dtype) {
+  if (dtype == x.dtype()) return x;
+  Tensor y = core::convert(x, dtype);
+  if (is_floating(x.dtype()) && is_floating(dtype) && autograd::should_record({&x}))
+    autograd::record("cast", {x}, y, [from = x.dtype()](const Tensor& g, const autograd::Needs&) {
+      return Grads{cast(g, from)};
+    });
+  return y;
+}
 
 }  // namespace tg

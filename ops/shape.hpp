@@ -19,7 +19,14 @@ Tensor transpose(const Tensor& x, const std::vector<std::int64_t>& perm);
 Tensor concat(const std::vector<Tensor>& xs, std::int64_t axis);
 /// Elements [begin, end) along `axis`.
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t begin, std::int64_t end);
+/// Rows [begin, end) of the first axis as a view sharing x's storage (slice on axis 0, no copy).
+Tensor slice_rows(const Tensor& x, std::int64_t begin, std::int64_t end);
 /// [N, ...] rows picked by int32/int64 indices [K] -> [K, ...] (for batching).
 Tensor gather_rows(const Tensor& x, const Tensor& indices);
+/// An independent copy; the gradient passes through unchanged.
+Tensor clone(const Tensor& x);
+/// x converted to `dtype`; between float dtypes the gradient is cast back to x's dtype, as
+/// tf.cast does. Casting to or from an integer dtype is not differentiable (no gradient flows).
+Tensor cast(const Tensor& x, DType dtype);
 
 }  // namespace tg

@@ -54,7 +54,7 @@ BOOST_AUTO_TEST_CASE(gradcheck_reports_a_wrong_rule) {
   auto wrong = [](const std::vector<Tensor>& v) {
     Tensor y = core::square(v[0]);
     if (autograd::should_record({&v[0]}))
-      autograd::record("wrong", {v[0]}, y, [x = v[0]](const Tensor& g, std::uint32_t) { return std::vector<Tensor>{g * x * 3.0}; });
+      autograd::record("wrong", {v[0]}, y, [x = v[0]](const Tensor& g, const autograd::Needs&) { return std::vector<Tensor>{g * x * 3.0}; });
     return y;
   };
   const GradCheckResult r = check_gradients(wrong, {Tensor::from_values({1, 2}, Shape{2}, DType::float64)});
