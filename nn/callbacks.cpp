@@ -41,14 +41,15 @@ void EarlyStopping::on_epoch_end(int epoch, const Logs& logs) {
   }
   if (++wait_ >= patience_ && epoch > 0) {
     stopped_epoch_ = epoch;
-    if (model_) {
-      model_->stop_training = true;
-      if (restore_ && !best_weights_.empty()) {
-        auto ws = model_->weights();
-        for (std::size_t i = 0; i < ws.size(); ++i) ws[i].assign(best_weights_[i]);
-      }
-    }
+    if (model_) model_->stop_training = true;
   }
+}
+
+// Keras 3 restores the best epoch's weights when training ends, whether or not it stopped early.
+void EarlyStopping::on_train_end(const Logs&) {
+  if (!restore_ || best_weights_.empty() || !model_) return;
+  auto ws = model_->weights();
+  for (std::size_t i = 0; i < ws.size(); ++i) ws[i].assign(best_weights_[i]);
 }
 
 void TerminateOnNaN::on_train_batch_end(std::int64_t, const Logs& logs) {

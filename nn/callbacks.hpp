@@ -36,14 +36,16 @@ struct History {
   std::map<std::string, std::vector<double>> history;
 };
 
-/// Stops when `monitor` has not improved by more than min_delta for `patience` epochs;
-/// optionally restores the weights of the best epoch.
+/// Stops when `monitor` has not improved by more than min_delta for `patience` epochs. With
+/// restore_best_weights, the weights of the best epoch are restored when training ends, whether
+/// or not it stopped early (Keras 3's on_train_end).
 class EarlyStopping : public Callback {
  public:
   explicit EarlyStopping(std::string monitor = "val_loss", double min_delta = 0, int patience = 0,
                          std::string mode = "auto", bool restore_best_weights = false);
   void on_train_begin(const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
+  void on_train_end(const Logs& logs) override;
   int stopped_epoch() const { return stopped_epoch_; }
   int best_epoch() const { return best_epoch_; }
 

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "golden_util.hpp"
 #include "test_util.hpp"
 
 using namespace tg;
@@ -174,6 +175,60 @@ BOOST_AUTO_TEST_CASE(bad_calls) {
   test::check_throws_with([&] { tape.watch(Tensor::zeros(Shape{2}, DType::int64)); }, {"watch", "int64"});
   test::check_throws_with([&] { tape.gradient(Tensor(), {Tensor::zeros(Shape{1})}); }, {"target"});
   test::check_throws_with([&] { tape.gradient(Tensor::zeros(Shape{1}), {Tensor()}); }, {"source 0"});
+}
+
+
+// Issue 8, problem 4: an op with more than 32 inputs (the mask used to be 32 bits: UB and lost
+// gradients). PyTorch's gradient of sum(cat(parts) * weights) for parts 3, 35 and 36.
+BOOST_AUTO_TEST_CASE(op_with_forty_inputs_gives_every_watched_input_its_gradient) {
+  const auto golden = test::load_golden("torch_regressions.json");
+  const auto& c = golden.at("concat_many");
+  std::vector<Tensor> parts;
+  for (const auto& p : c.at("parts")) parts.push_back(test::golden_tensor(p));
+  BOOST_REQUIRE_EQUAL(parts.size(), 40u);
+  const Tensor weights = test::golden_tensor(c.at("weights"));
+  GradientTape tape;
+  for (int i : {3, 35, 36}) tape.watch(parts[static_cast<std::size_t>(i)]);
+  const Tensor loss = sum(concat(parts, 1) * weights);
+  const auto g = tape.gradient(loss, {parts[3], parts[35], parts[36], parts[0]});
+  for (std::size_t k = 0; k < 3; ++k)
+    test::check_close(g[k], test::golden_tensor(c.at("grads")[k]).to_vector<double>(), 0, 0,
+                      "part " + std::to_string(c.at("watched")[k].get<int>()));
+  BOOST_TEST(!g[3].defined());  // not watched
+}
+
+// Issue 8, problem 5: a persistent tape asked for a gradient through a value that was changed in
+// place after it was recorded refuses, as PyTorch does, instead of using the new value.
+BOOST_AUTO_TEST_CASE(value_changed_after_recording_is_refused) {
+  // The GAN step of the issue: g = 2 * w_g, d = w_d * g; update D, then ask for G's gradient.
+  Variable w_g(Tensor::scalar(1.0, DType::float64), "g/w");
+  Variable w_d(Tensor::scalar(1.0, DType::float64), "d/w");
+  GradientTape tape(/*persistent=*/true);
+  const Tensor out = w_d.value() * (2.0 * w_g.value());
+  const Tensor grad_d = tape.gradient(out, w_d.value());
+  BOOST_TEST(grad_d.item() == 2.0);
+  w_d.assign(Tensor::scalar(-0.5, DType::float64));  // as an optimizer step on D would
+  test::check_throws_with<std::runtime_error>([&] { tape.gradient(out, w_g.value()); },
+                                              {"GradientTape::gradient", "'mul'", "modified in place"});
+
+  // An optimizer step counts as an in-place change too.
+  Variable w(Tensor::from_values({1, 2}, Shape{2}, DType::float64), "w");
+  GradientTape tape2(/*persistent=*/true);
+  const Tensor y = sum(w.value() * w.value());
+  nn::SGD sgd(0.1);
+  sgd.apply_gradients(tape2.gradient(y, std::vector<Variable>{w}), {w});
+  test::check_throws_with<std::runtime_error>([&] { tape2.gradient(y, w.value()); }, {"modified in place"});
+
+  // fill and copy_from on a watched tensor, and nothing when the changed tensor is not needed.
+  Tensor x = Tensor::from_values({1, 2}, Shape{2}, DType::float64);
+  GradientTape tape3(/*persistent=*/true);
+  tape3.watch(x);
+  const Tensor sq = x * x;
+  const Tensor z = sum(sq);
+  BOOST_TEST(tape3.gradient(z, sq).defined());
+  x.fill(3);
+  test::check_throws_with<std::runtime_error>([&] { tape3.gradient(z, x); }, {"'mul'", "input 0", "(2,)"});
+  BOOST_TEST(tape3.gradient(z, sq).to_vector<double>() == std::vector<double>({1, 1}));  // sum's rule needs no x
 }
 
 BOOST_AUTO_TEST_SUITE_END()

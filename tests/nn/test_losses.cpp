@@ -68,4 +68,56 @@ BOOST_AUTO_TEST_CASE(metrics_accumulate) {
   test::check_throws_with([] { nn::get_metric("auc", ""); }, {"unknown metric 'auc'"});
 }
 
+
+// Issue 8, problem 1: binary_crossentropy on a sigmoid activation's output works on its logits, as
+// Keras does: logit 20 with label 0 costs softplus(20) = 20.0 (not the clipped 16.118) with
+// gradient sigmoid(20) ~ 1 (not 0). PyTorch's binary_cross_entropy_with_logits is the reference.
+BOOST_AUTO_TEST_CASE(binary_crossentropy_on_sigmoid_output_uses_logits) {
+  const auto golden = test::load_golden("torch_regressions.json");
+  const auto& c = golden.at("sigmoid_bce");
+  const Tensor logits = test::golden_tensor(c.at("logits")), labels = test::golden_tensor(c.at("labels"));
+  GradientTape tape;
+  tape.watch(logits);
+  const Tensor loss = nn::BinaryCrossentropy()(labels, nn::activation("sigmoid", logits));
+  BOOST_TEST(std::fabs(loss.item() - c.at("loss").get<double>()) < 1e-14);
+  test::check_close(tape.gradient(loss, logits), test::golden_tensor(c.at("grad_logits")).to_vector<double>(), 1e-14,
+                    1e-16, "gradient");
+  // The single case of the issue, through a Dense(1, "sigmoid") layer in float32.
+  nn::Dense dense(1, "sigmoid", {.kernel_initializer = "ones", .bias_initializer = "zeros"});
+  Variable x(Tensor::from_values({20}, Shape{1, 1}), "x");
+  GradientTape tape2;
+  const Tensor l2 = nn::BinaryCrossentropy()(Tensor::zeros(Shape{1, 1}), dense(x.value()));
+  BOOST_TEST(std::fabs(l2.item() - 20.0) < 1e-5);
+  BOOST_TEST(std::fabs(tape2.gradient(l2, x.value()).item() - 1.0) < 1e-6);
+  // The same probabilities as a plain tensor are clipped, as Keras clips them.
+  const Tensor plain = sigmoid(logits);
+  BOOST_TEST(std::fabs(nn::BinaryCrossentropy()(labels, plain).item() - c.at("loss").get<double>()) > 0.5);
+}
+
+// Issue 8, problem 2: the logits shortcut is taken only for a softmax over the last axis; a
+// softmax over axis 0 is an ordinary probability tensor (Keras' formula, PyTorch float64).
+BOOST_AUTO_TEST_CASE(softmax_over_another_axis_is_not_a_logits_shortcut) {
+  const auto golden = test::load_golden("torch_regressions.json");
+  const auto& c = golden.at("softmax_other_axis");
+  const Tensor x = test::golden_tensor(c.at("x")), y = test::golden_tensor(c.at("y"));
+  for (bool layer : {false, true}) {
+    GradientTape tape;
+    tape.watch(x);
+    const Tensor probs = layer ? nn::Softmax(0)(x) : softmax(x, 0);
+    const Tensor loss = layer ? nn::CategoricalCrossentropy()(y, probs) : categorical_crossentropy(y, probs);
+    BOOST_TEST(std::fabs(loss.item() - c.at("loss").get<double>()) < 1e-14);
+    test::check_close(tape.gradient(loss, x), test::golden_tensor(c.at("grad_x")).to_vector<double>(), 1e-12, 1e-15,
+                      layer ? "Softmax(axis=0) layer" : "tg::softmax(x, 0)");
+  }
+  const Tensor id = Tensor::from_values({1, 0, 0, 0, 1, 0, 0, 0, 1}, Shape{3, 3}, DType::float64);
+  const Tensor zeros = Tensor::zeros(Shape{3, 3}, DType::float64);
+  BOOST_TEST(std::fabs(nn::CategoricalCrossentropy()(id, nn::Softmax(0)(zeros)).item() -
+                       c.at("zeros_3x3_identity_loss").get<double>()) < 1e-15);
+  // Over the last axis the shortcut stands: logits of 1e4 give the exact loss 2e4.
+  const Tensor big = Tensor::from_values({1e4, 0, -1e4}, Shape{1, 3});
+  const Tensor label = Tensor::from_vector<std::int64_t>({2}, Shape{1});
+  BOOST_TEST(std::fabs(nn::SparseCategoricalCrossentropy()(label, nn::Softmax()(big)).item() - 2e4) < 1);
+  BOOST_TEST(std::fabs(nn::SparseCategoricalCrossentropy()(label, nn::activation("softmax", big)).item() - 2e4) < 1);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

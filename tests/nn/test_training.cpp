@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "golden_util.hpp"
 #include "test_util.hpp"
 
 using namespace tg;
@@ -215,6 +216,80 @@ BOOST_AUTO_TEST_CASE(bad_input_leaves_weights_untouched) {
   const auto after = model.weights();
   for (std::size_t i = 0; i < after.size(); ++i) BOOST_TEST(after[i].value().to_vector<float>() == before[i]);
   BOOST_TEST(model.optimizer()->name() == "Adam");
+}
+
+
+// Issue 8, problem 6: fit on Dense(1) with labels of shape (N,) expands them to (N, 1) as Keras
+// does, for binary_crossentropy (on a sigmoid output, computed on its logits) and mse. One SGD step
+// over the whole batch against PyTorch's step.
+BOOST_AUTO_TEST_CASE(rank1_labels_with_one_output) {
+  const auto golden = test::load_golden("torch_regressions.json");
+  const auto& c = golden.at("rank1_labels");
+  const Tensor x = test::golden_tensor(c.at("x"), static_cast<int>(DType::float64));
+  const Tensor y = test::golden_tensor(c.at("y"));
+  BOOST_REQUIRE(y.rank() == 1);
+  for (const std::string loss : {"binary_crossentropy", "mse"}) {
+    BOOST_TEST_CONTEXT(loss) {
+      Sequential model({Dense(1, loss == "mse" ? "linear" : "sigmoid", DenseOptions{.dtype = DType::float64})});
+      model.build(Shape{3});
+      model.weights()[0].assign(test::golden_tensor(c.at("kernel")));
+      model.weights()[1].assign(test::golden_tensor(c.at("bias")));
+      model.compile(std::make_shared<SGD>(c.at("learning_rate").get<double>()), get_loss(loss));
+      const double before = model.evaluate(x, y, 6).at("loss");
+      BOOST_TEST(std::fabs(before - c.at(loss).at("loss").get<double>()) < 1e-14);
+      FitOptions o;
+      o.batch_size = 6;
+      o.shuffle = false;
+      o.verbose = 0;
+      model.fit(x, y, o);
+      test::check_close(model.weights()[0].value(), test::golden_tensor(c.at(loss).at("kernel_after")).to_vector<double>(),
+                        1e-14, 1e-15, "kernel");
+      test::check_close(model.weights()[1].value(), test::golden_tensor(c.at(loss).at("bias_after")).to_vector<double>(),
+                        1e-14, 1e-15, "bias");
+    }
+  }
+}
+
+// Issue 8, problem 8: with restore_best_weights, Keras 3 restores the best epoch's weights when
+// training ends, also when it never stopped early.
+BOOST_AUTO_TEST_CASE(early_stopping_restores_best_weights_without_stopping) {
+  Tensor x, y, xv, yv;
+  blobs(200, 5, x, y);
+  blobs(60, 6, xv, yv);
+  set_random_seed(4);
+  // Validation labels shifted by one class: the better the model fits, the worse its val_loss.
+  Tensor shifted(yv.shape(), DType::int64);
+  for (std::int64_t i = 0; i < yv.numel(); ++i)
+    shifted.data<std::int64_t>()[i] = (yv.data<std::int64_t>()[i] + 1) % 3;
+  yv = shifted;
+  Sequential model({Dense(8, "relu"), Dense(3, "softmax")});
+  model.compile(std::make_shared<SGD>(0.05), std::make_shared<SparseCategoricalCrossentropy>());
+  auto stop = std::make_shared<EarlyStopping>("val_loss", 0.0, /*patience=*/100, "min", /*restore_best_weights=*/true);
+  std::vector<std::vector<Tensor>> at_epoch_end;
+  std::vector<double> val_loss;
+  auto record = std::make_shared<LambdaCallback>();
+  record->epoch_end = [&](int, const Logs& logs) {
+    val_loss.push_back(logs.at("val_loss"));
+    std::vector<Tensor> ws;
+    for (const Variable& v : model.weights()) ws.push_back(v.value().clone());
+    at_epoch_end.push_back(ws);
+  };
+  FitOptions o;
+  o.epochs = 8;
+  o.verbose = 0;
+  o.x_val = xv;
+  o.y_val = yv;
+  o.callbacks = {record, stop};
+  model.fit(x, y, o);
+  BOOST_REQUIRE_EQUAL(val_loss.size(), 8u);  // never stopped
+  const auto best = static_cast<std::size_t>(std::min_element(val_loss.begin(), val_loss.end()) - val_loss.begin());
+  for (double v : val_loss) BOOST_TEST_MESSAGE("val_loss " << v);
+  BOOST_REQUIRE(best != 7);  // otherwise the test could not tell restoring from keeping the last epoch
+  const auto ws = model.weights();
+  for (std::size_t i = 0; i < ws.size(); ++i)
+    test::check_close(ws[i].value(), at_epoch_end[best][i].to_vector<double>(), 0, 0, ws[i].name());
+  BOOST_TEST(stop->stopped_epoch() == -1);
+  BOOST_TEST(std::fabs(model.evaluate(xv, yv).at("loss") - val_loss[best]) < 1e-6);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "golden_util.hpp"
 #include "ops/gradcheck_util.hpp"
 
 using namespace tg;
@@ -130,6 +131,54 @@ BOOST_AUTO_TEST_CASE(check_numerics_catches_nan_loss) {
   Tensor bad = Tensor::from_values({1, NAN}, Shape{2});
   test::check_throws_with<std::runtime_error>([&] { check_numerics(mean(bad), "loss"); }, {"loss", "1 NaN"});
   BOOST_TEST(check_numerics(Tensor::ones(Shape{2}), "ok").numel() == 2);
+}
+
+
+// Issue 8, problem 7: the cross-entropies are differentiable in their labels (distillation,
+// learned soft labels), as in TensorFlow and PyTorch: d/dlabels = -log_softmax(logits) / N.
+BOOST_AUTO_TEST_CASE(gradients_with_respect_to_soft_labels) {
+  const auto golden = test::load_golden("torch_regressions.json");
+  const auto& c = golden.at("soft_label_gradients");
+  const Tensor logits = test::golden_tensor(c.at("logits")), labels = test::golden_tensor(c.at("labels"));
+  {
+    GradientTape tape;
+    tape.watch(logits);
+    tape.watch(labels);
+    const Tensor loss = softmax_cross_entropy_with_logits(labels, logits);
+    BOOST_TEST(std::fabs(loss.item() - c.at("loss").get<double>()) < 1e-15);
+    const auto g = tape.gradient(loss, std::vector<Tensor>{logits, labels});
+    test::check_close(g[0], test::golden_tensor(c.at("grad_logits")).to_vector<double>(), 1e-14, 1e-16, "logits");
+    test::check_close(g[1], test::golden_tensor(c.at("grad_labels")).to_vector<double>(), 1e-14, 1e-16, "labels");
+  }
+  {  // categorical_crossentropy(from_logits) is the same op; binary from logits: d/dz = -x / (N C).
+    GradientTape tape;
+    tape.watch(labels);
+    const Tensor loss = categorical_crossentropy(labels, logits, /*from_logits=*/true);
+    test::check_close(tape.gradient(loss, labels), test::golden_tensor(c.at("grad_labels")).to_vector<double>(), 1e-14,
+                      1e-16, "categorical from logits");
+    const Tensor bx = test::golden_tensor(c.at("binary_logits")), bz = test::golden_tensor(c.at("binary_labels"));
+    GradientTape tape2;
+    tape2.watch(bz);
+    const Tensor bl = binary_crossentropy(bz, bx, /*from_logits=*/true);
+    BOOST_TEST(std::fabs(bl.item() - c.at("binary_loss").get<double>()) < 1e-15);
+    test::check_close(tape2.gradient(bl, bz), test::golden_tensor(c.at("binary_grad_labels")).to_vector<double>(),
+                      1e-14, 1e-16, "binary from logits");
+  }
+  // Central differences in float64 for both arguments, all reductions, and the probability forms.
+  Generator gen(7);
+  const Tensor soft = core::softmax(test::random_tensor(Shape{3, 5}, gen, DType::float64));
+  const Tensor x = test::random_tensor(Shape{3, 5}, gen, DType::float64);
+  for (Reduction r : {Reduction::mean, Reduction::sum, Reduction::none})
+    test::expect_gradients([&](const std::vector<Tensor>& v) { return softmax_cross_entropy_with_logits(v[0], v[1], r); },
+                           {soft, x}, "softmax xent labels and logits");
+  const Tensor z = Tensor::uniform(Shape{3, 5}, 0.1, 0.9, gen, DType::float64);
+  test::expect_gradients([&](const std::vector<Tensor>& v) { return binary_crossentropy(v[0], v[1], true); }, {z, x},
+                         "binary from logits");
+  const Tensor p = Tensor::uniform(Shape{3, 5}, 0.1, 0.9, gen, DType::float64);
+  test::expect_gradients([&](const std::vector<Tensor>& v) { return binary_crossentropy(v[0], v[1], false); }, {z, p},
+                         "binary from probabilities");
+  test::expect_gradients([&](const std::vector<Tensor>& v) { return categorical_crossentropy(v[0], v[1], false); },
+                         {soft, core::softmax(x)}, "categorical from probabilities");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
