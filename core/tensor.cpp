@@ -52,7 +52,8 @@ TensorImpl::TensorImpl() : id(next_id.fetch_add(1, std::memory_order_relaxed)) {
 TensorImpl::~TensorImpl() {
   if (autograd) autograd_deleter.load(std::memory_order_relaxed)(autograd);
   if (storage) release_storage(storage);
-  if (companion && companion->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete companion;
+  for (TensorImpl* c : companions)
+    if (c && c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
 }
 
 void set_autograd_deleter(AutogradDeleter d) { autograd_deleter.store(d); }
@@ -162,20 +163,30 @@ template std::vector<std::int64_t> Tensor::to_vector<std::int64_t>() const;
 
 void Tensor::set_companion(const Tensor& t, int tag) const {
   impl();  // throws for an undefined tensor
-  TensorImpl& self = *impl_;
+  if (tag == 0) fail("set_companion: tag 0 is reserved for a free slot");
   if (t.impl_ == impl_) fail("set_companion: a tensor cannot be its own companion");
+  TensorImpl& self = *impl_;
+  int slot = -1;
+  for (int i = 0; i < TensorImpl::kCompanions; ++i)
+    if (self.companion_tags[i] == tag) slot = i;
+  for (int i = 0; slot < 0 && i < TensorImpl::kCompanions; ++i)
+    if (self.companion_tags[i] == 0) slot = i;
+  if (slot < 0) fail("set_companion: a tensor holds at most ", TensorImpl::kCompanions, " companions");
   if (t.impl_) t.impl_->refs.fetch_add(1, std::memory_order_relaxed);
-  TensorImpl* old = self.companion;
-  self.companion = t.impl_;
-  self.companion_tag = t.impl_ ? tag : 0;
+  TensorImpl* old = self.companions[slot];
+  self.companions[slot] = t.impl_;
+  self.companion_tags[slot] = t.impl_ ? tag : 0;
   if (old && old->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete old;
 }
 
 Tensor Tensor::companion(int tag) const {
   const TensorImpl& self = impl();
-  if (!self.companion || self.companion_tag != tag) return Tensor();
-  self.companion->refs.fetch_add(1, std::memory_order_relaxed);
-  return Tensor(self.companion);
+  for (int i = 0; i < TensorImpl::kCompanions; ++i)
+    if (self.companion_tags[i] == tag && self.companions[i]) {
+      self.companions[i]->refs.fetch_add(1, std::memory_order_relaxed);
+      return Tensor(self.companions[i]);
+    }
+  return Tensor();
 }
 
 void Tensor::mark_modified() const { impl().storage->version.fetch_add(1, std::memory_order_acq_rel); }

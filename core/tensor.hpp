@@ -77,8 +77,9 @@ struct TensorImpl {
   DType dtype = DType::float32;
   std::uint64_t id = 0;
   void* autograd = nullptr;
-  TensorImpl* companion = nullptr;  // see Tensor::set_companion
-  int companion_tag = 0;
+  static constexpr int kCompanions = 2;  // see Tensor::set_companion
+  TensorImpl* companions[kCompanions] = {};
+  int companion_tags[kCompanions] = {};
   TensorImpl();
   ~TensorImpl();
   TensorImpl(const TensorImpl&) = delete;
@@ -158,8 +159,9 @@ class Tensor {
 
   /// Another tensor an upper layer attached to this one, with a tag saying what it is: nn attaches
   /// the logits behind a softmax or sigmoid activation's output (Keras' `_keras_logits`), so a
-  /// loss given the probabilities can work on the logits. core only keeps it alive; a copy, view
-  /// or op result does not inherit it. Costs one reference, no allocation.
+  /// loss given the probabilities can work on the logits, and a layer's output mask (Keras'
+  /// `_keras_mask`). core only keeps it alive; a copy, view or op result does not inherit it.
+  /// Two tags at a time; costs one reference, no allocation. An undefined `t` removes the tag.
   void set_companion(const Tensor& t, int tag) const;
   /// The tensor attached with `tag`, or an undefined tensor.
   Tensor companion(int tag) const;

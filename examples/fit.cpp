@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   const auto result = model.evaluate(data.x_test, data.y_test);
   std::cout << "test loss: " << result.at("loss") << "\ntest accuracy: " << result.at("accuracy") << "\n";
   if (argc > 2) {
-    model.save(argv[2]);  // opens in Keras: keras.models.load_model(path)
+    tg::save_model(model, argv[2]);  // opens in Keras: keras.models.load_model(path)
     std::cout << "saved " << argv[2] << "\n";
   }
   return result.at("accuracy") > 0.5 ? 0 : 1;

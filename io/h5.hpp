@@ -8,6 +8,8 @@
 /// corrupt file never dumps an HDF5 error stack on stderr.
 #include <hdf5.h>
 
+#include "io/file_error.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
@@ -15,12 +17,6 @@
 #include <vector>
 
 namespace tg::io {
-
-/// Any failure to read or write a file: missing, not HDF5, corrupt, unexpected layout, I/O error.
-class FileError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 namespace h5 {
 

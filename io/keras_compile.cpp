@@ -1,33 +1,25 @@
-// A compiled Sequential's training state in Keras files: the compile config (legacy
+// A compiled model's training state in Keras files: the compile config (legacy
 // `training_config` in tf.keras 2.10's form, `.keras` `compile_config` in Keras 3's) and the
 // optimizer state (tf.keras 2.10 `optimizer_weights` names, Keras 3 `optimizer/vars` positions),
-// both ways.
+// both ways. Every class describes itself (get_config, compile_config, tf2_slot_names); nothing
+// here names one.
+#include "io/keras_compile.hpp"
+
 #include <algorithm>
 #include <iostream>
 #include <map>
 #include <stdexcept>
 
 #include "core/error.hpp"
-#include "io/keras_internal.hpp"
 #include "nn/metrics.hpp"
 #include "nn/optimizers.hpp"
-#include "nn/sequential.hpp"
+#include "nn/registry.hpp"
 
 namespace tg::io::detail {
 
 using nlohmann::json;
 
 namespace {
-
-// tf.keras 2.x (optimizer_v2) slot names for tapegrad's (Keras 3's) slot kinds; empty when the
-// optimizer has no tf.keras 2.10 form (AdamW arrived in tf.keras 2.11's new optimizers).
-std::map<std::string, std::string> tf2_slot_kinds(const nn::Optimizer& opt) {
-  if (dynamic_cast<const nn::AdamW*>(&opt)) return {};
-  if (dynamic_cast<const nn::Adam*>(&opt)) return {{"momentum", "m"}, {"velocity", "v"}, {"velocity_hat", "vhat"}};
-  if (dynamic_cast<const nn::SGD*>(&opt)) return {{"momentum", "momentum"}};
-  if (dynamic_cast<const nn::RMSprop*>(&opt)) return {{"velocity", "rms"}, {"momentum", "momentum"}, {"average_gradient", "mg"}};
-  return {};
-}
 
 // Slots state() returns before the per-variable ones: iterations, and the rate when constant.
 std::size_t header_size(const nn::Optimizer& opt) { return opt.learning_rate_schedule() ? 1 : 2; }
@@ -41,226 +33,80 @@ KerasWeight to_weight(const std::string& name, const Tensor& t) {
   return w;
 }
 
-// A learning-rate schedule as Keras serializes it inside the optimizer config.
-json schedule_json(const nn::LearningRateSchedule& schedule, bool keras3) {
-  json c = json::object();
-  if (const auto* e = dynamic_cast<const nn::ExponentialDecay*>(&schedule)) {
-    c = {{"initial_learning_rate", e->initial_learning_rate()}, {"decay_steps", e->decay_steps()},
-         {"decay_rate", e->decay_rate()}, {"staircase", e->staircase()},
-         {"name", keras3 ? json("ExponentialDecay") : json(nullptr)}};
-  } else {
-    for (const auto& [k, v] : schedule.config()) c[k] = v;  // a schedule defined outside tapegrad
-  }
-  if (keras3)
-    return {{"module", "keras.optimizers.schedules"}, {"class_name", schedule.name()}, {"config", c}, {"registered_name", nullptr}};
-  return {{"class_name", schedule.name()}, {"config", c}};
-}
-
-json optimizer_json(const nn::Optimizer& opt, bool keras3) {
-  json c;
-  const auto* adamw = dynamic_cast<const nn::AdamW*>(&opt);
-  const auto* adam = dynamic_cast<const nn::Adam*>(&opt);
-  const auto* sgd = dynamic_cast<const nn::SGD*>(&opt);
-  const auto* rms = dynamic_cast<const nn::RMSprop*>(&opt);
-  // tf.keras 2.10 (OptimizerV2): name = class name, `decay` and the optimizer's own keys; it
-  // rejects Keras 3's use_ema & co. as unknown arguments. Keras 3 reads `decay` with a warning.
-  // AdamW has no tf.keras 2.10 form, so it is written in Keras 3's form in both layouts.
-  const json lr = opt.learning_rate_schedule() ? schedule_json(*opt.learning_rate_schedule(), keras3)
-                                               : json(opt.learning_rate());
-  if (keras3 || adamw || !(adam || sgd || rms)) {
-    c = {{"name", opt.scope()},
-         {"learning_rate", lr},
-         {"weight_decay", adamw ? json(adamw->weight_decay()) : json(nullptr)},
-         {"clipnorm", nullptr},
-         {"global_clipnorm", nullptr},
-         {"clipvalue", nullptr},
-         {"use_ema", false},
-         {"ema_momentum", 0.99},
-         {"ema_overwrite_frequency", nullptr},
-         {"loss_scale_factor", nullptr},
-         {"gradient_accumulation_steps", nullptr}};
-  } else {
-    c = {{"name", opt.name()}, {"learning_rate", lr}, {"decay", 0.0}};
-  }
-  if (adam) {
-    c["beta_1"] = adam->beta_1();
-    c["beta_2"] = adam->beta_2();
-    c["epsilon"] = adam->epsilon();
-    c["amsgrad"] = adam->amsgrad();
-  } else if (sgd) {
-    c["momentum"] = sgd->momentum();
-    c["nesterov"] = sgd->nesterov();
-  } else if (rms) {
-    c["rho"] = rms->rho();
-    c["momentum"] = rms->momentum();
-    c["epsilon"] = rms->epsilon();
-    c["centered"] = rms->centered();
-  } else {
-    for (const auto& [k, v] : opt.config()) c[k] = v;  // an optimizer defined outside tapegrad
-  }
-  if (keras3)
-    return {{"module", "keras.optimizers"}, {"class_name", opt.name()}, {"config", c}, {"registered_name", nullptr}};
-  return {{"class_name", opt.name()}, {"config", c}};
-}
-
-// The function a compiled metric computes, as tf.keras names it in MeanMetricWrapper's `fn`.
-std::string metric_fn(const nn::Metric& m) {
-  if (dynamic_cast<const nn::SparseCategoricalAccuracy*>(&m)) return "sparse_categorical_accuracy";
-  if (dynamic_cast<const nn::CategoricalAccuracy*>(&m)) return "categorical_accuracy";
-  if (dynamic_cast<const nn::BinaryAccuracy*>(&m)) return "binary_accuracy";
-  if (dynamic_cast<const nn::Accuracy*>(&m)) return "accuracy";
-  return m.name();
+// One output's metrics as tf.keras 2.10 saves compiled metrics: MeanMetricWrapper around the
+// metric function, or the metric object itself when it is not a function's mean.
+json keras2_metric(const nn::Metric& m) {
+  if (!m.fn_name().empty())
+    return {{"class_name", "MeanMetricWrapper"}, {"config", {{"name", m.name()}, {"dtype", "float32"}, {"fn", m.fn_name()}}}};
+  return nn::serialize_object("keras.metrics", m.class_name(), m.get_config(nn::KerasFormat::keras2), nn::KerasFormat::keras2);
 }
 
 // Metric names from a Keras config: ["accuracy"], tf.keras 2.8+'s [[{"class_name":
-// "MeanMetricWrapper", "config": {"name", "fn", ...}}]], or dicts per output.
-void collect_metrics(const json& j, std::vector<std::pair<std::string, std::string>>& out) {
+// "MeanMetricWrapper", "config": {"name", "fn", ...}}]], or dicts per output; with the object
+// when the entry is one.
+struct FoundMetric {
+  std::string name, fn;
+  json object;
+};
+void collect_metrics(const json& j, std::vector<FoundMetric>& out, int depth = 0) {
+  if (depth > 8) return;  // a compile config nests metrics at most per output and per list
   if (j.is_string()) {
-    out.emplace_back(j.get<std::string>(), "");
+    out.push_back({j.get<std::string>(), "", json()});
   } else if (j.is_array()) {
-    for (const auto& e : j) collect_metrics(e, out);
+    for (const auto& e : j) collect_metrics(e, out, depth + 1);
   } else if (j.is_object() && j.contains("class_name")) {  // a serialized metric object
     const json c = j.value("config", json::object());
     const std::string fn = c.is_object() && c.contains("fn") && c["fn"].is_string() ? c["fn"].get<std::string>() : "";
-    if (c.is_object() && c.contains("name") && c["name"].is_string()) out.emplace_back(c["name"].get<std::string>(), fn);
-    else if (j["class_name"].is_string()) out.emplace_back(j["class_name"].get<std::string>(), fn);
+    std::string name = j["class_name"].is_string() ? j["class_name"].get<std::string>() : "";
+    if (c.is_object() && c.contains("name") && c["name"].is_string()) name = c["name"].get<std::string>();
+    out.push_back({name, fn, j});
   } else if (j.is_object()) {  // {"output_name": [...]}
-    for (const auto& v : j) collect_metrics(v, out);
+    for (const auto& v : j) collect_metrics(v, out, depth + 1);
   }
-}
-
-double number(const json& cfg, std::initializer_list<const char*> keys, double fallback) {
-  for (const char* k : keys)
-    if (cfg.contains(k) && cfg[k].is_number()) return cfg[k].get<double>();
-  return fallback;
-}
-
-bool flag(const json& cfg, const char* key, bool fallback) {
-  if (!cfg.contains(key)) return fallback;
-  if (cfg[key].is_boolean()) return cfg[key].get<bool>();
-  if (cfg[key].is_number()) return cfg[key].get<double>() != 0;  // tapegrad before this fix wrote 0.0 / 1.0
-  return fallback;
-}
-
-// A schedule from {"class_name": "ExponentialDecay", "config": {...}} (either Keras generation);
-// null for anything else.
-std::shared_ptr<nn::LearningRateSchedule> schedule_from(const json& j) {
-  if (!j.is_object() || j.value("class_name", "") != "ExponentialDecay" || !j.contains("config")) return nullptr;
-  const json& c = j["config"];
-  return std::make_shared<nn::ExponentialDecay>(number(c, {"initial_learning_rate"}, 0.0),
-                                                static_cast<std::int64_t>(number(c, {"decay_steps"}, 0.0)),
-                                                number(c, {"decay_rate"}, 0.0), flag(c, "staircase", false));
-}
-
-// The optimizer class with the hyper-parameters tapegrad has and a constant rate; others
-// (clipnorm, ema, ...) are ignored. Throws std::invalid_argument for unknown classes.
-std::shared_ptr<nn::Optimizer> optimizer_of_class(const json& oc) {
-  if (oc.is_string()) return nn::get_optimizer(oc.get<std::string>());
-  std::string cls = oc.is_object() ? oc.value("class_name", "") : "";
-  if (cls.rfind("Custom>", 0) == 0) cls = cls.substr(7);  // tf.keras 2.11+ registers its optimizers so
-  std::transform(cls.begin(), cls.end(), cls.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-  const json cfg = oc.is_object() && oc.contains("config") && oc["config"].is_object() ? oc["config"] : json::object();
-  if (cls == "adam")
-    return std::make_shared<nn::Adam>(number(cfg, {"learning_rate", "lr"}, 0.001), number(cfg, {"beta_1"}, 0.9),
-                                      number(cfg, {"beta_2"}, 0.999), number(cfg, {"epsilon"}, 1e-7),
-                                      flag(cfg, "amsgrad", false));
-  if (cls == "adamw")
-    return std::make_shared<nn::AdamW>(number(cfg, {"learning_rate", "lr"}, 0.001), number(cfg, {"weight_decay"}, 0.004),
-                                       number(cfg, {"beta_1"}, 0.9), number(cfg, {"beta_2"}, 0.999),
-                                       number(cfg, {"epsilon"}, 1e-7), flag(cfg, "amsgrad", false));
-  if (cls == "sgd")
-    return std::make_shared<nn::SGD>(number(cfg, {"learning_rate", "lr"}, 0.01), number(cfg, {"momentum"}, 0.0),
-                                     flag(cfg, "nesterov", false));
-  if (cls == "rmsprop")
-    return std::make_shared<nn::RMSprop>(number(cfg, {"learning_rate", "lr"}, 0.001), number(cfg, {"rho"}, 0.9),
-                                         number(cfg, {"momentum"}, 0.0), number(cfg, {"epsilon"}, 1e-7),
-                                         flag(cfg, "centered", false));
-  return nn::get_optimizer(cls);  // throws naming the class
-}
-
-// An optimizer from {"class_name", "config"} (or a bare name), with its ExponentialDecay schedule.
-std::shared_ptr<nn::Optimizer> optimizer_from(const json& oc, const std::string& where) {
-  auto opt = optimizer_of_class(oc);
-  const json cfg = oc.is_object() && oc.contains("config") && oc["config"].is_object() ? oc["config"] : json::object();
-  const json lr = cfg.contains("learning_rate") ? cfg["learning_rate"] : cfg.value("lr", json());
-  if (auto schedule = schedule_from(lr))
-    opt->set_learning_rate(std::move(schedule));
-  else if (!lr.is_null() && !lr.is_number())
-    std::cerr << "tapegrad: load_model(" << where << "): learning_rate " << lr.dump()
-              << " is neither a number nor an ExponentialDecay; using the optimizer's default\n";
-  return opt;
-}
-
-// The loss as model.compile saves it: the function name for a default loss (what
-// compile(loss="...") writes), the Keras loss object when it differs from the default, so
-// from_logits survives a round trip. Keys are constructor arguments of that Keras class.
-json loss_json(const nn::Loss& loss, bool keras3) {
-  std::string cls;
-  bool from_logits = false;
-  if (const auto* l = dynamic_cast<const nn::SparseCategoricalCrossentropy*>(&loss))
-    cls = "SparseCategoricalCrossentropy", from_logits = l->from_logits;
-  else if (const auto* c = dynamic_cast<const nn::CategoricalCrossentropy*>(&loss))
-    cls = "CategoricalCrossentropy", from_logits = c->from_logits;
-  else if (const auto* b = dynamic_cast<const nn::BinaryCrossentropy*>(&loss))
-    cls = "BinaryCrossentropy", from_logits = b->from_logits;
-  if (!from_logits) return loss.name();
-  json cfg = {{"name", loss.name()}, {"reduction", keras3 ? "sum_over_batch_size" : "auto"}, {"from_logits", true}};
-  if (cls != "SparseCategoricalCrossentropy") cfg["label_smoothing"] = 0.0, cfg["axis"] = -1;
-  if (keras3) return {{"module", "keras.losses"}, {"class_name", cls}, {"config", cfg}, {"registered_name", nullptr}};
-  return {{"class_name", cls}, {"config", cfg}};
-}
-
-// A saved loss: a function name, or a {class_name, config} object from either Keras generation.
-std::shared_ptr<nn::Loss> loss_from(const json& j) {
-  if (j.is_string()) return nn::get_loss(j.get<std::string>());
-  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string())
-    fail("the loss is neither a name nor a {class_name, config} object: ", j.dump());
-  const std::string cls = j["class_name"].get<std::string>();
-  const json cfg = j.contains("config") && j["config"].is_object() ? j["config"] : json::object();
-  const bool logits = flag(cfg, "from_logits", false);
-  if (cls == "SparseCategoricalCrossentropy") return std::make_shared<nn::SparseCategoricalCrossentropy>(logits);
-  if (cls == "CategoricalCrossentropy") return std::make_shared<nn::CategoricalCrossentropy>(logits);
-  if (cls == "BinaryCrossentropy") return std::make_shared<nn::BinaryCrossentropy>(logits);
-  if (cls == "MeanSquaredError") return std::make_shared<nn::MeanSquaredError>();
-  fail("unsupported loss class '", cls,
-       "'; supported: SparseCategoricalCrossentropy, CategoricalCrossentropy, BinaryCrossentropy, MeanSquaredError");
 }
 
 }  // namespace
 
-json compile_config(const nn::Sequential& model, bool keras3) {
+json compile_config(const nn::Model& model, nn::KerasFormat format) {
+  const bool keras3 = format == nn::KerasFormat::keras3;
   const nn::Optimizer& opt = *model.optimizer();
-  const json loss = loss_json(*model.loss(), keras3);
+  json loss;
+  if (model.losses().size() == 1) {
+    loss = model.loss()->compile_config(format);
+  } else {
+    loss = json::array();
+    for (const auto& l : model.losses()) loss.push_back(l->compile_config(format));
+  }
   json metrics = nullptr;
-  if (!model.metrics().empty()) {
+  if (!model.metric_names().empty()) {
     metrics = json::array();
     if (keras3) {
-      for (const auto& m : model.metrics()) metrics.push_back(m->name());
+      for (const auto& m : model.metric_names()) metrics.push_back(m);
     } else {  // tf.keras 2.10 saves the compiled metric objects, one list per output
-      json per_output = json::array();
-      for (const auto& m : model.metrics())
-        per_output.push_back({{"class_name", "MeanMetricWrapper"},
-                              {"config", {{"name", m->name()}, {"dtype", "float32"}, {"fn", metric_fn(*m)}}}});
-      metrics.push_back(std::move(per_output));
+      const std::size_t per = model.metric_names().size();
+      for (std::size_t o = 0; o * per < model.metrics().size(); ++o) {
+        json per_output = json::array();
+        for (std::size_t k = 0; k < per; ++k) per_output.push_back(keras2_metric(*model.metrics()[o * per + k]));
+        metrics.push_back(std::move(per_output));
+      }
     }
   }
+  json loss_weights = nullptr;
+  if (std::any_of(model.loss_weights().begin(), model.loss_weights().end(), [](double w) { return w != 1.0; }))
+    loss_weights = model.loss_weights();
+  const json optimizer = nn::serialize_object("keras.optimizers", opt.class_name(), opt.get_config(format), format);
   if (keras3)
-    return {{"optimizer", optimizer_json(opt, true)},
-            {"loss", loss},
-            {"loss_weights", nullptr},
-            {"metrics", metrics},
-            {"weighted_metrics", nullptr},
-            {"run_eagerly", false},
-            {"steps_per_execution", 1},
-            {"jit_compile", false}};
+    return {{"optimizer", optimizer},         {"loss", loss},         {"loss_weights", loss_weights},
+            {"metrics", metrics},             {"weighted_metrics", nullptr}, {"run_eagerly", false},
+            {"steps_per_execution", 1},       {"jit_compile", false}};
   return {{"loss", loss},
           {"metrics", metrics},
           {"weighted_metrics", nullptr},
-          {"loss_weights", nullptr},
-          {"optimizer_config", optimizer_json(opt, false)}};
+          {"loss_weights", loss_weights},
+          {"optimizer_config", optimizer}};
 }
 
-std::vector<KerasWeight> optimizer_weights(const nn::Sequential& model, bool keras3) {
+std::vector<KerasWeight> optimizer_weights(const nn::Model& model, nn::KerasFormat format) {
   const nn::Optimizer& opt = *model.optimizer();
   const std::vector<Variable> vars = model.trainable_variables();
   const auto state = opt.state(vars);  // header, then kind-major: kinds x variables
@@ -268,13 +114,13 @@ std::vector<KerasWeight> optimizer_weights(const nn::Sequential& model, bool ker
   if (state.size() != h + kinds * n)
     fail<std::logic_error>("optimizer_weights: ", opt.name(), ".state gave ", state.size(), " slots, expected ", h + kinds * n);
   std::vector<KerasWeight> out;
-  if (keras3) {
+  if (format == nn::KerasFormat::keras3) {
     // Keras 3 builds its slots variable by variable (adam: v0 momentum, v0 velocity, v1 ...);
     // a native file stores them by position only.
     out.push_back(to_weight(state[0].name, state[0].value));
     // Keras 3 keeps a constant rate in a float32 variable; loading prefers the config's double
     // when it rounds to the stored float, so a resume stays exact.
-    if (h == 2) out.push_back(to_weight(state[1].name, state[1].value.to(DType::float32)));
+    if (h == 2) out.push_back(to_weight(state[1].name, core::convert(state[1].value, DType::float32)));
     if (opt.iterations() == 0) return out;  // Keras 3 builds the slots at the first step
     for (std::size_t v = 0; v < n; ++v)
       for (std::size_t k = 0; k < kinds; ++k) out.push_back(to_weight(state[h + k * n + v].name, state[h + k * n + v].value));
@@ -282,8 +128,8 @@ std::vector<KerasWeight> optimizer_weights(const nn::Sequential& model, bool ker
   }
   // tf.keras 2.10 has optimizer variables only after the first step.
   if (opt.iterations() == 0) return out;
-  const auto tf2 = tf2_slot_kinds(opt);
-  if (tf2.empty()) {  // AdamW: Keras 3's names, as its config
+  const auto tf2 = opt.tf2_slot_names();
+  if (tf2.empty()) {  // no tf.keras 2.10 form (AdamW): Keras 3's names, as its config
     for (const auto& s : state) out.push_back(to_weight(s.name, s.value));
     return out;
   }
@@ -296,30 +142,49 @@ std::vector<KerasWeight> optimizer_weights(const nn::Sequential& model, bool ker
   return out;
 }
 
-bool compile_from_config(nn::Sequential& model, const json& tc, const std::string& where) {
+bool compile_from_config(nn::Model& model, const json& tc, const std::string& where) {
   if (!tc.is_object() || !tc.contains("loss") || tc["loss"].is_null()) return false;
   const json* oc = tc.contains("optimizer_config") ? &tc["optimizer_config"] : tc.contains("optimizer") ? &tc["optimizer"] : nullptr;
   if (!oc) return false;
   try {
-    auto opt = optimizer_from(*oc, where);
-    auto loss = loss_from(tc["loss"]);
-    std::vector<std::pair<std::string, std::string>> found;
+    auto opt = nn::optimizer_from_config(*oc, where);
+    std::vector<std::shared_ptr<nn::Loss>> losses;
+    const json& lj = tc["loss"];
+    if (lj.is_array()) {
+      for (const auto& e : lj) losses.push_back(nn::loss_from_config(e, where));
+    } else if (lj.is_object() && !lj.contains("class_name")) {  // {"output_name": loss}, in output order
+      for (const std::string& name : model.output_names()) {
+        if (!lj.contains(name)) fail(where, ": the loss dict has no entry for output '", name, "'");
+        losses.push_back(nn::loss_from_config(lj[name], where));
+      }
+    } else {
+      losses.push_back(nn::loss_from_config(lj, where));
+    }
+    std::vector<FoundMetric> found;
     if (tc.contains("metrics")) collect_metrics(tc["metrics"], found);
     std::vector<std::string> metrics;
-    for (const auto& [name, fn] : found) {
+    for (const auto& f : found) {
       std::string use;
-      for (const std::string& candidate : {name, fn}) {
+      for (const std::string& candidate : {f.name, f.fn}) {
         if (candidate.empty() || !use.empty()) continue;
+        if (std::find(metrics.begin(), metrics.end(), candidate) != metrics.end()) {
+          use = "-";  // the same metric for another output
+          continue;
+        }
         try {
-          nn::get_metric(candidate, loss->name());
+          nn::get_metric(candidate, losses.front()->name());
           use = candidate;
         } catch (const std::invalid_argument&) {
         }
       }
-      if (use.empty()) std::cerr << "tapegrad: load_model(" << where << "): metric '" << name << "' is not supported; left out\n";
-      else metrics.push_back(use);
+      if (use.empty()) std::cerr << "tapegrad: load_model(" << where << "): metric '" << nn::shorten(f.name) << "' is not supported; left out\n";
+      else if (use != "-") metrics.push_back(use);
     }
-    model.compile(opt, loss, metrics);
+    std::vector<double> weights;
+    if (tc.contains("loss_weights") && tc["loss_weights"].is_array())
+      for (const auto& w : tc["loss_weights"])
+        if (w.is_number()) weights.push_back(w.get<double>());
+    model.compile(opt, losses, metrics, weights);
     return true;
   } catch (const std::invalid_argument& e) {
     std::cerr << "tapegrad: load_model(" << where << "): the model is not compiled: " << e.what() << "\n";
@@ -327,7 +192,7 @@ bool compile_from_config(nn::Sequential& model, const json& tc, const std::strin
   }
 }
 
-bool restore_optimizer_state(nn::Sequential& model, const KerasModel& km, const std::string& where) {
+bool restore_optimizer_state(nn::Model& model, const KerasModel& km, const std::string& where) {
   if (km.optimizer_weights.empty() || !model.optimizer()) return false;
   nn::Optimizer& opt = *model.optimizer();
   const std::vector<Variable> vars = model.trainable_variables();
@@ -371,7 +236,7 @@ bool restore_optimizer_state(nn::Sequential& model, const KerasModel& km, const 
       }
     }
     // tf.keras 2.x optimizer_v2: "<name>/iter:0", "<name>/<var>/<m|v|...>:0"; the rate is not saved.
-    const auto tf2 = tf2_slot_kinds(opt);
+    const auto tf2 = opt.tf2_slot_names();
     if (!mapped && !tf2.empty()) {
       std::fill(given.begin(), given.end(), nullptr);
       std::map<std::string, std::size_t> tf2_index{{"iter:0", 0}};

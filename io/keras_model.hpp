@@ -15,15 +15,13 @@
 #include <string>
 #include <vector>
 
-#include "io/h5.hpp"
+#include "io/file_error.hpp"
 
 namespace tg::io {
 
 struct KerasWeight {
   /// As Keras names the variable: "kernel:0" (Keras 2), "kernel" (Keras 3), "dense_1_W" (Keras 1).
-  /// For Keras 3 native files, which store no names, it is derived from the layer class
-  /// (Dense: kernel, bias; BatchNormalization: gamma, beta, moving_mean, moving_variance) or is
-  /// the index "0", "1", ... for classes not known here.
+  /// Keras 3 native files store no names: there it is the index "0", "1", ...
   std::string name;
   std::vector<std::int64_t> shape;  ///< [] for a scalar
   std::vector<double> values;       ///< row-major (C order), as stored
@@ -39,13 +37,27 @@ struct KerasWeight {
   std::int64_t numel() const;
 };
 
+/// One saveable object of a Keras 3 native weights file (`.weights.h5`, inside `.keras`): its own
+/// variables (`<path>/vars/0`, `1`, ...) and its children by key (`layers` -> `dense` -> ...).
+struct NativeNode {
+  std::vector<KerasWeight> vars;
+  std::string vars_name;  ///< the `name` attribute of its `vars` group (Keras >= 3.6), or ""
+  bool has_vars = false;  ///< a `vars` group exists
+  std::vector<std::pair<std::string, NativeNode>> children;  ///< in file (name) order
+  const NativeNode* child(const std::string& key) const;
+  NativeNode& add_child(const std::string& key);
+  std::int64_t param_count() const;  ///< every variable below, this node's included
+};
+
 struct KerasLayer {
-  /// "Dense", "Flatten", "InputLayer", "Activation", "Dropout", "Conv2D", ...; empty when the
-  /// file holds no architecture (weights-only files).
+  /// "Dense", "Flatten", "InputLayer", "Conv2D", ...; empty when the file holds no architecture
+  /// (weights-only files).
   std::string class_name;
   std::string name;  ///< layer.name, e.g. "dense_1"
   nlohmann::json config;  ///< the layer's config dict as in the file (null when unknown)
-  /// In Keras' legacy order: trainable then non-trainable (Dense: kernel (in, units), bias).
+  /// Legacy files: every weight of the layer's group in Keras' legacy order (trainable then
+  /// non-trainable; a nested model's: all of its layers'). Native files: the variables below
+  /// the layer's group, in file order.
   std::vector<KerasWeight> weights;
 };
 
@@ -57,17 +69,21 @@ struct KerasModel {
   std::string model_name;     ///< from the model config ("sequential", "MLP_MNIST"), else ""
   /// Input shape without the batch dimension, when the config states it; unknown dims are -1.
   std::vector<std::int64_t> input_shape;
-  /// model.layers in order. For a Sequential model this excludes the implicit InputLayer (its
-  /// shape is in input_shape), exactly like the `layer_names` of legacy files; functional models
-  /// keep their InputLayers. Weights-only files: the layers the file lists, in file order, with
-  /// empty class_name and config.
+  /// The model's top-level layers. Legacy files: the `layer_names` entries (model.layers: a
+  /// Sequential's without its InputLayer, a Functional's with them), with the config's class and
+  /// config where it has them. Native files with a config: the config's top-level layers (an
+  /// InputLayer of a Sequential left out) with the variables under their `layers/<key>` group.
+  /// Weights-only files: the layers the file lists, with empty class_name and config.
   std::vector<KerasLayer> layers;
-  /// Raw {"class_name", "config"} of a legacy file, or the whole config.json of a .keras file.
+  /// The complete model config: {"class_name", "config"} of a legacy file (plus "module" & co.
+  /// in config.json of a .keras archive). Writers write it as given.
   nlohmann::json model_config;
   /// Raw training_config of a legacy file, or compile_config of a .keras file.
   nlohmann::json training_config;
   /// Raw optimizer state in file order (legacy `optimizer_weights`, native `optimizer/vars`).
   std::vector<KerasWeight> optimizer_weights;
+  /// Native files: the whole object tree (the root's children are `layers`, `optimizer`, ...).
+  NativeNode native;
 
   std::int64_t param_count() const;  ///< sum of the layers' weight sizes (not the optimizer's)
   /// The layer named `name`, or nullptr.
@@ -82,28 +98,18 @@ KerasModel read_keras_file(const std::string& path);
 
 /// What Keras' model.save("x.h5") (weights_only=false) or save_weights("x.h5") (true) write,
 /// laid out like tf.keras 2.10 but with fixed-length ASCII strings, which every Keras from 2.0
-/// to 3.x reads. A full model needs every layer's class_name and config. The file appears
-/// atomically: written beside `path` under a temporary name and renamed over it at the end.
+/// to 3.x reads: `layer_names` from m.layers, each layer's weights, and for a full model
+/// m.model_config (required) and, when set, m.training_config and m.optimizer_weights. The file
+/// appears atomically: written beside `path` under a temporary name and renamed over it.
 void write_legacy_h5(const KerasModel& m, const std::string& path, bool weights_only);
-/// Keras 3 native `.weights.h5`: /vars, layers/<key>/vars/<i>, keys from keras3_layer_keys().
+/// Keras 3 native `.weights.h5`: the tree m.native.
 void write_keras3_weights_h5(const KerasModel& m, const std::string& path);
-/// Keras 3 `.keras` archive (stored zip): metadata.json, config.json, model.weights.h5.
+/// Keras 3 `.keras` archive (stored zip): metadata.json, config.json (m.model_config, with
+/// m.training_config as its compile_config), model.weights.h5 (m.native).
 void write_keras_zip(const KerasModel& m, const std::string& path);
 
-// ------------------------------------------------------------------------------------------
-// Helpers for code that maps a KerasModel onto real layers.
-
-/// Keras 3's to_snake_case: "Dense" -> "dense", "MaxPooling2D" -> "max_pooling2d",
-/// "BatchNormalization" -> "batch_normalization".
-std::string keras_snake_case(const std::string& class_name);
-/// The keys Keras 3 gives `layers` in native files: snake_case(class) made unique in list order
-/// ([Dense, Dropout, Dense] -> dense, dropout, dense_1). A layer without class_name uses the key
-/// recorded in its weights' h5_path, else its name minus a trailing "_<n>".
-std::vector<std::string> keras3_layer_keys(const std::vector<KerasLayer>& layers);
-/// A layer dtype: the plain string ("float32") or the name inside a Keras 3 DTypePolicy dict;
-/// "float32" when absent.
-std::string keras_dtype_name(const nlohmann::json& dtype);
-/// An activation as a string ("relu", "linear"): plain string or a serialized-function dict.
-std::string keras_activation_name(const nlohmann::json& activation);
+/// The keys Keras 3 gives a list of layers in native files: snake_case(class) made unique in list
+/// order ([Dense, Dropout, Dense] -> dense, dropout, dense_1).
+std::vector<std::string> keras3_layer_keys(const std::vector<std::string>& class_names);
 
 }  // namespace tg::io

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "io/keras_internal.hpp"
+#include "nn/model_config.hpp"
 
 namespace tg::io {
 
@@ -68,12 +69,16 @@ KerasModel read_legacy(const h5::File& f, bool full) {
   m.backend = optional_string_attr(f, "backend");
   if (m.backend.empty()) m.backend = optional_string_attr(wg, "backend");
 
-  detail::ParsedConfig parsed;
+  nn::ModelConfigInfo parsed;
   if (f.has_attr("model_config")) {
     m.model_config = parse_json_attr(f, "model_config");
-    parsed = detail::parse_model_config(m.model_config, f.file_path());
+    try {
+      parsed = nn::describe_model_config(m.model_config, f.file_path());
+    } catch (const std::invalid_argument& e) {
+      throw FileError(e.what());
+    }
     m.model_name = parsed.model_name;
-    m.input_shape = parsed.input_shape;
+    if (parsed.has_input_shape) m.input_shape = parsed.input_shape.to_vector();
   }
   if (f.has_attr("training_config")) m.training_config = parse_json_attr(f, "training_config");
 
@@ -120,13 +125,49 @@ bool key_less(const std::string& a, const std::string& b) {
   return split(a) < split(b);
 }
 
-std::vector<KerasWeight> read_vars(const h5::Group& vars, const std::string& snake, const json& config) {
-  std::size_t n = 0;
-  while (vars.has_dataset(std::to_string(n))) ++n;
-  const auto names = detail::native_weight_names(snake, config, n);
-  std::vector<KerasWeight> out;
-  for (std::size_t i = 0; i < n; ++i) out.push_back(read_weight(vars, std::to_string(i), names[i]));
+constexpr int kMaxNativeDepth = 64;  // far beyond any real model's nesting
+
+// A group's name as path components: tf.keras 2.15 on Windows wrote "layers\conv2d" as one name,
+// and tf.keras 2.13 called the layer list "_layer_checkpoint_dependencies".
+std::vector<std::string> components(const std::string& name) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : name) {
+    if (c == '\\') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  for (auto& p : out)
+    if (p == "_layer_checkpoint_dependencies") p = "layers";
   return out;
+}
+
+void read_native_group(const h5::Group& g, NativeNode& node, int depth) {
+  if (depth > kMaxNativeDepth) g.fail("Keras 3 weights nested deeper than " + std::to_string(kMaxNativeDepth) + " levels");
+  for (const std::string& name : g.children()) {
+    if (!g.has_group(name)) continue;
+    const h5::Group child = g.group(name);
+    if (name == "vars") {
+      node.has_vars = true;
+      if (child.has_attr("name")) node.vars_name = child.read_string_attr("name");  // Keras >= 3.6
+      for (std::size_t i = 0; child.has_dataset(std::to_string(i)); ++i)
+        node.vars.push_back(read_weight(child, std::to_string(i), std::to_string(i)));
+      continue;
+    }
+    NativeNode* target = &node;
+    for (const std::string& part : components(name)) target = &target->add_child(part);
+    read_native_group(child, *target, depth + 1);
+  }
+}
+
+// Every variable below a node: its own, then its children's in name order.
+void collect_vars(const NativeNode& n, std::vector<KerasWeight>& out) {
+  for (const auto& w : n.vars) out.push_back(w);
+  for (const auto& [k, c] : n.children) collect_vars(c, out);
 }
 
 struct ZipCloser {
@@ -199,55 +240,52 @@ namespace detail {
 KerasModel read_native(const h5::Group& root, const json* config, const std::string& where) {
   KerasModel m;
   m.format = "keras3-weights-h5";
-  // tf.keras 2.13 used `_layer_checkpoint_dependencies`; Keras 3 reads both.
-  const std::string container = root.has_group("layers") ? "layers"
-                                : root.has_group("_layer_checkpoint_dependencies") ? "_layer_checkpoint_dependencies"
-                                                                                   : "";
-  std::vector<std::string> file_keys;
-  if (!container.empty()) file_keys = root.group(container).children();
-  auto vars_of = [&](const std::string& key) { return container + "/" + key + "/vars"; };
-
+  read_native_group(root, m.native, 0);
+  const NativeNode* layers = m.native.child("layers");
   if (config) {
-    const ParsedConfig parsed = parse_model_config(*config, where);
     m.model_config = *config;
     if (config->contains("compile_config")) m.training_config = (*config)["compile_config"];
-    m.model_name = parsed.model_name;
-    m.input_shape = parsed.input_shape;
-    m.layers = parsed.layers;
-    const auto keys = keras3_layer_keys(m.layers);
-    for (std::size_t i = 0; i < m.layers.size(); ++i) {
-      KerasLayer& l = m.layers[i];
-      if (!container.empty() && root.has_group(vars_of(keys[i])))
-        l.weights = read_vars(root.group(vars_of(keys[i])), keras_snake_case(l.class_name), l.config);
-      file_keys.erase(std::remove(file_keys.begin(), file_keys.end(), keys[i]), file_keys.end());
+    nn::ModelConfigInfo parsed;
+    try {
+      parsed = nn::describe_model_config(*config, where);
+    } catch (const std::invalid_argument& e) {
+      throw FileError(e.what());
     }
-    for (const auto& k : file_keys)  // weights the config does not account for: refuse to guess
-      if (root.has_group(vars_of(k)) && root.has_dataset(vars_of(k) + "/0"))
-        fail<FileError>("Keras 3 weights in ", where, ": group ", container, "/", k,
-                        " holds variables but matches no layer of config.json");
-  } else {
-    std::sort(file_keys.begin(), file_keys.end(), key_less);
-    for (const auto& key : file_keys) {
+    m.model_name = parsed.model_name;
+    if (parsed.has_input_shape) m.input_shape = parsed.input_shape.to_vector();
+    std::vector<std::string> classes;
+    for (const auto& e : parsed.layers) classes.push_back(e.class_name);
+    const auto keys = keras3_layer_keys(classes);
+    std::vector<std::string> used;
+    for (std::size_t i = 0; i < parsed.layers.size(); ++i) {
       KerasLayer l;
-      l.name = key;
-      if (root.has_group(vars_of(key))) {
-        const h5::Group vars = root.group(vars_of(key));
-        if (vars.has_attr("name")) l.name = vars.read_string_attr("name");  // Keras >= 3.6
-        std::string snake = key;
-        if (const auto us = key.rfind('_'); us != std::string::npos && key.find_first_not_of("0123456789", us + 1) == std::string::npos)
-          snake = key.substr(0, us);
-        l.weights = read_vars(vars, snake, json());
-      }
+      l.class_name = parsed.layers[i].class_name;
+      l.name = parsed.layers[i].name;
+      l.config = parsed.layers[i].config;
+      if (const NativeNode* n = layers ? layers->child(keys[i]) : nullptr) collect_vars(*n, l.weights);
+      used.push_back(keys[i]);
+      m.layers.push_back(std::move(l));
+    }
+    if (layers)  // weights the config does not account for: refuse to guess
+      for (const auto& [k, n] : layers->children)
+        if (std::find(used.begin(), used.end(), k) == used.end() && n.param_count() > 0)
+          fail<FileError>("Keras 3 weights in ", where, ": group layers/", k,
+                          " holds variables but matches no layer of config.json");
+  } else if (layers) {
+    std::vector<std::string> keys;
+    for (const auto& [k, n] : layers->children) keys.push_back(k);
+    std::sort(keys.begin(), keys.end(), key_less);
+    for (const auto& key : keys) {
+      const NativeNode& n = *layers->child(key);
+      KerasLayer l;
+      l.name = n.vars_name.empty() ? key : n.vars_name;
+      collect_vars(n, l.weights);
       m.layers.push_back(std::move(l));
     }
   }
-  if (root.has_group("vars") && root.group("vars").has_attr("name") && m.model_name.empty())
-    m.model_name = root.group("vars").read_string_attr("name");  // Keras >= 3.6
-  if (root.has_group("optimizer/vars")) {
-    const h5::Group ov = root.group("optimizer/vars");
-    for (std::size_t i = 0; ov.has_dataset(std::to_string(i)); ++i)
-      m.optimizer_weights.push_back(read_weight(ov, std::to_string(i), std::to_string(i)));
-  }
+  if (const NativeNode* v = m.native.child("vars"); v && m.model_name.empty()) m.model_name = v->vars_name;
+  if (m.model_name.empty() && m.native.has_vars) m.model_name = m.native.vars_name;
+  if (const NativeNode* opt = m.native.child("optimizer")) m.optimizer_weights = opt->vars;
   return m;
 }
 

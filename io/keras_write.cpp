@@ -115,35 +115,27 @@ void save_atomically(const std::string& path, const std::string& op, const std::
   }
 }
 
+namespace {
+void write_native_node(const h5::Group& g, const NativeNode& n, const std::string& op, const std::string& path,
+                       const std::string& where) {
+  if (n.has_vars || !n.vars.empty() || !n.vars_name.empty()) {
+    const h5::Group vars = g.require_group("vars");
+    if (!n.vars_name.empty()) vars.write_string_attr("name", n.vars_name, h5::StrType::vlen_utf8);  // as Keras >= 3.6
+    for (std::size_t j = 0; j < n.vars.size(); ++j) {
+      check_weight(op, path, where, n.vars[j]);
+      vars.write_dataset(std::to_string(j), n.vars[j].shape, n.vars[j].values, num_type(n.vars[j].dtype));
+    }
+  }
+  for (const auto& [key, child] : n.children) {
+    if (key.empty() || key.find('/') != std::string::npos || key == "vars" || key == "." || key == "..")
+      fail<FileError>(op, " ", path, ": invalid group name '", key, "' under ", where.empty() ? "/" : where);
+    write_native_node(g.require_group(key), child, op, path, where + "/" + key);
+  }
+}
+}  // namespace
+
 void write_native(const h5::Group& root, const KerasModel& m, const std::string& op, const std::string& path) {
-  const auto keys = keras3_layer_keys(m.layers);
-  root.require_group("layers");
-  for (std::size_t i = 0; i < m.layers.size(); ++i) {
-    const KerasLayer& l = m.layers[i];
-    const h5::Group vars = root.require_group("layers/" + keys[i] + "/vars");
-    vars.write_string_attr("name", l.name, h5::StrType::vlen_utf8);  // as Keras >= 3.6 writes it
-    for (std::size_t j = 0; j < l.weights.size(); ++j) {
-      check_weight(op, path, l.name, l.weights[j]);
-      vars.write_dataset(std::to_string(j), l.weights[j].shape, l.weights[j].values, num_type(l.weights[j].dtype));
-    }
-  }
-  // Optimizer state only makes sense in the layout it came from.
-  const bool native_source = m.format == "keras3-weights-h5" || m.format == "keras-zip";
-  if (native_source && !m.optimizer_weights.empty()) {
-    const h5::Group ov = root.require_group("optimizer/vars");
-    // Keras >= 3.6 names the group after the optimizer ("adam"); tapegrad's slot names carry it
-    // as their scope ("adam/iteration"). Files read from Keras store indexes only: no name then.
-    const std::string& first = m.optimizer_weights.front().name;
-    if (const auto slash = first.find('/'); slash != std::string::npos && slash > 0)
-      ov.write_string_attr("name", first.substr(0, slash), h5::StrType::vlen_utf8);
-    for (std::size_t j = 0; j < m.optimizer_weights.size(); ++j) {
-      check_weight(op, path, "optimizer", m.optimizer_weights[j]);
-      ov.write_dataset(std::to_string(j), m.optimizer_weights[j].shape, m.optimizer_weights[j].values,
-                       num_type(m.optimizer_weights[j].dtype));
-    }
-  }
-  root.require_group("vars").write_string_attr("name", m.model_name.empty() ? "sequential" : m.model_name,
-                                               h5::StrType::vlen_utf8);
+  write_native_node(root, m.native, op, path, "");
 }
 
 }  // namespace detail
@@ -151,11 +143,11 @@ void write_native(const h5::Group& root, const KerasModel& m, const std::string&
 void write_legacy_h5(const KerasModel& m, const std::string& path, bool weights_only) {
   const std::string op = weights_only ? "write_legacy_h5 (weights only)" : "write_legacy_h5";
   check_layer_names(m, op, path);
-  json model_config;
-  if (!weights_only) model_config = detail::legacy_model_config(m, path);
+  if (!weights_only && !m.model_config.is_object())
+    fail<FileError>(op, ": cannot write a full model to ", path, " without a model config; write weights only instead");
+  const json& model_config = m.model_config;
   const std::string version = m.keras_version.empty() ? kDefaultKerasVersion : m.keras_version;
   const std::string backend = m.backend.empty() ? "tensorflow" : m.backend;
-  const bool legacy_source = m.format.rfind("legacy-h5", 0) == 0;
   detail::save_atomically(path, op, [&](const std::string& tmp) {
     h5::File f = h5::File::create(tmp);
     if (weights_only) {
@@ -164,10 +156,9 @@ void write_legacy_h5(const KerasModel& m, const std::string& path, bool weights_
       f.write_string_attr("keras_version", version);
       f.write_string_attr("backend", backend);
       f.write_string_attr("model_config", model_config.dump());
-      if (legacy_source && !m.training_config.is_null())
-        f.write_string_attr("training_config", m.training_config.dump());
+      if (!m.training_config.is_null()) f.write_string_attr("training_config", m.training_config.dump());
       write_weights_group(f.require_group("model_weights"), m, version, backend, op, path);
-      if (legacy_source && !m.optimizer_weights.empty()) {
+      if (!m.optimizer_weights.empty()) {
         const h5::Group og = f.require_group("optimizer_weights");
         std::vector<std::string> names;
         for (const auto& w : m.optimizer_weights) names.push_back(w.stored_name.empty() ? w.name : w.stored_name);
@@ -185,7 +176,6 @@ void write_legacy_h5(const KerasModel& m, const std::string& path, bool weights_
 
 void write_keras3_weights_h5(const KerasModel& m, const std::string& path) {
   const std::string op = "write_keras3_weights_h5";
-  check_layer_names(m, op, path);
   detail::save_atomically(path, op, [&](const std::string& tmp) {
     h5::File f = h5::File::create(tmp);
     detail::write_native(f, m, op, path);
@@ -195,8 +185,10 @@ void write_keras3_weights_h5(const KerasModel& m, const std::string& path) {
 
 void write_keras_zip(const KerasModel& m, const std::string& path) {
   const std::string op = "write_keras_zip";
-  check_layer_names(m, op, path);
-  const std::string config = detail::keras3_model_config(m, path).dump();
+  if (!m.model_config.is_object()) fail<FileError>(op, ": cannot write ", path, " without a model config");
+  json full = m.model_config;
+  if (!m.training_config.is_null()) full["compile_config"] = m.training_config;
+  const std::string config = full.dump();
   const bool native_version = m.format == "keras-zip" && !m.keras_version.empty();
   const std::string metadata =
       json{{"keras_version", native_version ? m.keras_version : kDefaultKeras3Version}, {"date_saved", now_stamp()}}.dump();

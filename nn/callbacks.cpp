@@ -1,9 +1,12 @@
 #include "nn/callbacks.hpp"
 
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <limits>
 
-#include "nn/sequential.hpp"
+#include "nn/model.hpp"
+#include "nn/optimizers.hpp"
 
 namespace tg::nn {
 
@@ -60,37 +63,91 @@ void TerminateOnNaN::on_train_batch_end(std::int64_t, const Logs& logs) {
   }
 }
 
-ModelCheckpoint::ModelCheckpoint(std::string filepath, std::string monitor, bool save_best_only, bool save_weights_only,
-                                 std::string mode)
-    : filepath_(std::move(filepath)), monitor_(std::move(monitor)), best_only_(save_best_only), weights_only_(save_weights_only) {
+ReduceLROnPlateau::ReduceLROnPlateau(std::string monitor, double factor, int patience, std::string mode,
+                                     double min_delta, int cooldown, double min_lr)
+    : monitor_(std::move(monitor)),
+      factor_(factor),
+      min_delta_(std::fabs(min_delta)),
+      min_lr_(min_lr),
+      patience_(patience),
+      cooldown_(cooldown) {
+  if (!(factor < 1.0)) fail("ReduceLROnPlateau: factor must be < 1 (it does not increase the rate), got ", factor);
   if (mode == "auto") maximize_ = monitor_.find("acc") != std::string::npos;
   else if (mode == "max" || mode == "min") maximize_ = mode == "max";
-  else fail("ModelCheckpoint: mode must be 'auto', 'min' or 'max', got '", mode, "'");
+  else fail("ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got '", mode, "'");
 }
 
-void ModelCheckpoint::on_train_begin(const Logs&) {
+void ReduceLROnPlateau::on_train_begin(const Logs&) {
   best_ = maximize_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  wait_ = cooldown_counter_ = 0;
 }
 
-void ModelCheckpoint::on_epoch_end(int epoch, const Logs& logs) {
-  if (best_only_) {
-    auto it = logs.find(monitor_);
-    if (it == logs.end()) fail("ModelCheckpoint: monitored metric '", monitor_, "' is not in the logs");
-    if (!(maximize_ ? it->second > best_ : it->second < best_)) return;
-    best_ = it->second;
+void ReduceLROnPlateau::on_epoch_end(int, const Logs& logs) {
+  auto it = logs.find(monitor_);
+  if (it == logs.end() || !model_ || !model_->optimizer()) return;  // Keras warns and goes on
+  const double current = it->second;
+  if (cooldown_counter_ > 0) --cooldown_counter_, wait_ = 0;
+  if (maximize_ ? current > best_ + min_delta_ : current < best_ - min_delta_) {
+    best_ = current, wait_ = 0;
+  } else if (cooldown_counter_ <= 0 && ++wait_ >= patience_) {
+    Optimizer& opt = *model_->optimizer();
+    const double old_lr = opt.learning_rate();
+    if (old_lr > static_cast<float>(min_lr_)) {
+      opt.set_learning_rate(std::max(old_lr * factor_, min_lr_));
+      cooldown_counter_ = cooldown_, wait_ = 0;
+    }
   }
-  std::string path = filepath_;
-  for (const std::string key : {"{epoch:02d}", "{epoch}"}) {
-    const auto at = path.find(key);
-    if (at == std::string::npos) continue;
-    std::string e = std::to_string(epoch + 1);
-    if (key == "{epoch:02d}" && e.size() < 2) e = "0" + e;
-    path.replace(at, key.size(), e);
+}
+
+LearningRateScheduler::LearningRateScheduler(std::function<double(int, double)> schedule) : schedule_(std::move(schedule)) {
+  if (!schedule_) fail("LearningRateScheduler: the schedule function is empty");
+}
+
+void LearningRateScheduler::on_epoch_begin(int epoch, const Logs&) {
+  if (!model_ || !model_->optimizer()) return;
+  Optimizer& opt = *model_->optimizer();
+  const double lr = schedule_(epoch, opt.learning_rate());
+  if (!std::isfinite(lr)) fail("LearningRateScheduler: the schedule returned ", lr, " for epoch ", epoch);
+  opt.set_learning_rate(lr);
+}
+
+std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size();) {
+    if (pattern[i] != '{') {
+      out += pattern[i++];
+      continue;
+    }
+    const std::size_t close = pattern.find('}', i);
+    if (close == std::string::npos) fail("ModelCheckpoint: unmatched '{' in the file path '", pattern, "'");
+    const std::string field = pattern.substr(i + 1, close - i - 1);
+    const std::size_t colon = field.find(':');
+    const std::string key = field.substr(0, colon), spec = colon == std::string::npos ? "" : field.substr(colon + 1);
+    double value = 0;
+    bool integer = false;
+    if (key == "epoch") {
+      value = epoch + 1, integer = true;
+    } else if (auto it = logs.find(key); it != logs.end()) {
+      value = it->second;
+    } else {
+      std::string known = "epoch";
+      for (const auto& [k, v] : logs) known += ", " + k;
+      fail("ModelCheckpoint: the file path '", pattern, "' names '", key, "', which is not in the logs (", known, ")");
+    }
+    // Python's format mini-language, the part file names use: [0][width][.precision][dfeg].
+    char type = spec.empty() ? (integer ? 'd' : 'g') : spec.back();
+    std::string flags = spec.empty() ? "" : spec.substr(0, spec.size() - 1);
+    if (std::string("dfeg").find(type) == std::string::npos) type = integer ? 'd' : 'g', flags = spec;
+    if (flags.find_first_not_of("0123456789.+- ") != std::string::npos || flags.size() > 8)
+      fail("ModelCheckpoint: unsupported format '{", field, "}' in the file path '", pattern, "'");
+    char buf[128];
+    const std::string fmt = "%" + flags + (type == 'd' ? std::string("lld") : std::string(1, type));
+    if (type == 'd') std::snprintf(buf, sizeof buf, fmt.c_str(), static_cast<long long>(value));
+    else std::snprintf(buf, sizeof buf, fmt.c_str(), value);
+    out += buf;
+    i = close + 1;
   }
-  if (!model_) return;
-  if (weights_only_) model_->save_weights(path);
-  else model_->save(path);
-  saved_.push_back(path);
+  return out;
 }
 
 CSVLogger::CSVLogger(std::string filename, char separator, bool append)

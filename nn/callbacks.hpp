@@ -13,13 +13,13 @@
 
 namespace tg::nn {
 
-class Sequential;
+class Model;
 using Logs = std::map<std::string, double>;
 
 class Callback {
  public:
   virtual ~Callback() = default;
-  void set_model(Sequential* model) { model_ = model; }
+  void set_model(Model* model) { model_ = model; }
   virtual void on_train_begin(const Logs&) {}
   virtual void on_train_end(const Logs&) {}
   virtual void on_epoch_begin(int, const Logs&) {}
@@ -27,7 +27,7 @@ class Callback {
   virtual void on_train_batch_end(std::int64_t, const Logs&) {}
 
  protected:
-  Sequential* model_ = nullptr;
+  Model* model_ = nullptr;
 };
 
 /// What fit returns: every epoch's logs, keyed like Keras' History.history.
@@ -86,24 +86,38 @@ class CSVLogger : public Callback {
   std::ofstream out_;
 };
 
-/// Saves the model (or its weights) at the end of epochs, as Keras' ModelCheckpoint. `filepath`
-/// may hold "{epoch}" or "{epoch:02d}" (1-based, as Keras); the suffix picks the format
-/// (Sequential::save / save_weights). With save_best_only, saves only when `monitor` improves.
-class ModelCheckpoint : public Callback {
+/// Keras' ReduceLROnPlateau: multiplies the optimizer's rate by `factor` when `monitor` has not
+/// improved by min_delta for `patience` epochs, then waits `cooldown` epochs; never below min_lr.
+class ReduceLROnPlateau : public Callback {
  public:
-  explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss", bool save_best_only = false,
-                           bool save_weights_only = false, std::string mode = "auto");
+  explicit ReduceLROnPlateau(std::string monitor = "val_loss", double factor = 0.1, int patience = 10,
+                             std::string mode = "auto", double min_delta = 1e-4, int cooldown = 0, double min_lr = 0.0);
   void on_train_begin(const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;
-  /// The paths written so far.
-  const std::vector<std::string>& saved() const { return saved_; }
 
  private:
-  std::string filepath_, monitor_;
-  bool best_only_, weights_only_, maximize_;
+  std::string monitor_;
+  double factor_, min_delta_, min_lr_;
+  int patience_, cooldown_;
+  bool maximize_;
   double best_ = 0;
-  std::vector<std::string> saved_;
+  int wait_ = 0, cooldown_counter_ = 0;
 };
+
+/// Keras' LearningRateScheduler: at the start of each epoch sets the rate to schedule(epoch, rate).
+class LearningRateScheduler : public Callback {
+ public:
+  explicit LearningRateScheduler(std::function<double(int epoch, double learning_rate)> schedule);
+  void on_epoch_begin(int epoch, const Logs& logs) override;
+
+ private:
+  std::function<double(int, double)> schedule_;
+};
+
+/// Keras' file-name templates: "{epoch:02d}", "{epoch}", "{val_loss:.2f}", "{loss:.4f}", ...
+/// (Python format specs d, f, e, g with width and precision) filled from the epoch (1-based) and
+/// the logs; throws naming an unknown key.
+std::string format_filepath(const std::string& pattern, int epoch, const Logs& logs);
 
 /// Callbacks from plain functions (Keras' LambdaCallback); unset ones do nothing.
 class LambdaCallback : public Callback {

@@ -4,12 +4,22 @@
 
 namespace tg::nn {
 
-Dataset::Dataset(Tensor x, Tensor y) : x_(std::move(x)), y_(std::move(y)) {
-  if (!x_.defined() || x_.rank() < 1) fail("Dataset: x must be a batch of examples [N, ...]");
-  n_ = x_.shape()[0];
-  if (y_.defined() && (y_.rank() < 1 || y_.shape()[0] != n_))
-    fail("Dataset: x has ", n_, " examples (shape ", x_.shape(), ") but y has ",
-         y_.rank() ? y_.shape()[0] : 0, " (shape ", y_.shape(), ")");
+Dataset::Dataset(Tensor x, Tensor y)
+    : Dataset(std::vector<Tensor>{std::move(x)}, y.defined() ? std::vector<Tensor>{std::move(y)} : std::vector<Tensor>{}) {}
+
+Dataset::Dataset(std::vector<Tensor> xs, std::vector<Tensor> ys) : xs_(std::move(xs)), ys_(std::move(ys)) {
+  if (xs_.empty()) fail("Dataset: at least one input is required");
+  for (std::size_t i = 0; i < xs_.size(); ++i)
+    if (!xs_[i].defined() || xs_[i].rank() < 1) fail("Dataset: input ", i, " must be a batch of examples [N, ...]");
+  n_ = xs_.front().shape()[0];
+  auto check = [&](const Tensor& t, const char* what, std::size_t i) {
+    if (!t.defined() || t.rank() < 1 || t.shape()[0] != n_)
+      fail("Dataset: ", what, " ", i, " has ", t.defined() && t.rank() ? t.shape()[0] : 0, " examples (shape ",
+           t.defined() ? t.shape().str() : std::string("undefined"), ") but input 0 has ", n_, " (shape ",
+           xs_.front().shape(), ")");
+  };
+  for (std::size_t i = 1; i < xs_.size(); ++i) check(xs_[i], "input", i);
+  for (std::size_t i = 0; i < ys_.size(); ++i) check(ys_[i], "target", i);
   index_ = Tensor::arange(0, static_cast<double>(n_), 1, DType::int64);
 }
 
@@ -20,11 +30,20 @@ void Dataset::shuffle(Generator& gen) {
 }
 
 Dataset::Batch Dataset::batch(std::int64_t i, std::int64_t batch_size) const {
+  Batches all = batch_all(i, batch_size);
+  return {all.xs.front(), all.ys.empty() ? Tensor() : all.ys.front()};
+}
+
+Dataset::Batches Dataset::batch_all(std::int64_t i, std::int64_t batch_size) const {
+  if (batch_size <= 0) fail("Dataset::batch: batch_size must be positive, got ", batch_size);
   const std::int64_t lo = i * batch_size, hi = std::min(n_, lo + batch_size);
   if (lo >= hi) fail("Dataset::batch: batch ", i, " of size ", batch_size, " is past the end of ", n_, " examples");
-  if (!shuffled_) return {x_.slice_rows(lo, hi), y_.defined() ? y_.slice_rows(lo, hi) : Tensor()};
-  const Tensor idx = index_.slice_rows(lo, hi);
-  return {core::gather_rows(x_, idx), y_.defined() ? core::gather_rows(y_, idx) : Tensor()};
+  Batches b;
+  const Tensor idx = core::rows_view(index_, lo, hi);
+  auto take = [&](const Tensor& t) { return shuffled_ ? core::gather_rows(t, idx) : core::rows_view(t, lo, hi); };
+  for (const Tensor& x : xs_) b.xs.push_back(take(x));
+  for (const Tensor& y : ys_) b.ys.push_back(take(y));
+  return b;
 }
 
 }  // namespace tg::nn

@@ -1,7 +1,8 @@
 #pragma once
 /// \file
-/// Batching: a shuffled index over (x, y) whose batches are gathered row by row on demand, so an
-/// epoch never copies the whole data set.
+/// Batching: a shuffled index over inputs and targets whose batches are gathered row by row on
+/// demand, so an epoch never copies the whole data set. Several inputs or targets (a model with
+/// several inputs or outputs) share one index.
 #include <cstdint>
 #include <vector>
 
@@ -14,19 +15,27 @@ class Dataset {
  public:
   /// x [N, ...] and y [N, ...] (y may be undefined, for predict). Throws if the lengths differ.
   Dataset(Tensor x, Tensor y = Tensor());
+  /// Several inputs and targets, all with the same first dimension N (ys may be empty).
+  Dataset(std::vector<Tensor> xs, std::vector<Tensor> ys);
   std::int64_t size() const { return n_; }
   /// Reorders the index with a Fisher-Yates shuffle from `gen`.
   void shuffle(Generator& gen);
   std::int64_t num_batches(std::int64_t batch_size) const { return (n_ + batch_size - 1) / batch_size; }
   struct Batch {
-    Tensor x, y;
+    Tensor x, y;  // the first input and target (`const auto [x, y] = data.batch(i, 32);`)
+  };
+  struct Batches {
+    std::vector<Tensor> xs, ys;  // every input and target
   };
   /// Batch i: rows [i*batch_size, min((i+1)*batch_size, N)) of the current order.
   Batch batch(std::int64_t i, std::int64_t batch_size) const;
+  Batches batch_all(std::int64_t i, std::int64_t batch_size) const;
+  /// The current order (int64 [N]).
+  const Tensor& index() const { return index_; }
 
  private:
-  Tensor x_, y_;
-  std::int64_t n_;
+  std::vector<Tensor> xs_, ys_;
+  std::int64_t n_ = 0;
   bool shuffled_ = false;
   Tensor index_;  // int64 [N]
 };

@@ -120,18 +120,28 @@ void run_rmsprop(Tensor& w, const Tensor& g, Tensor* slots, const kern::RmspropP
 // ---- SGD ----
 
 SGD::SGD(double learning_rate, double momentum, bool nesterov)
-    : Optimizer(learning_rate, nullptr, "SGD", sgd_slots(momentum)), momentum_(momentum), nesterov_(nesterov) {}
+    : SGD(SGDOptions{.learning_rate = learning_rate, .momentum = momentum, .nesterov = nesterov}) {}
 
 SGD::SGD(std::shared_ptr<LearningRateSchedule> learning_rate, double momentum, bool nesterov)
-    : Optimizer(0.0, std::move(learning_rate), "SGD", sgd_slots(momentum)), momentum_(momentum), nesterov_(nesterov) {
+    : SGD(SGDOptions{.schedule = learning_rate, .momentum = momentum, .nesterov = nesterov}) {
   if (!learning_rate_schedule()) throw std::invalid_argument("SGD: the learning-rate schedule is null");
 }
 
-std::map<std::string, double> SGD::config() const {
-  auto c = Optimizer::config();
+SGD::SGD(const SGDOptions& o)
+    : Optimizer(o.learning_rate, o.schedule, "SGD", sgd_slots(o.momentum)), momentum_(o.momentum), nesterov_(o.nesterov) {
+  set_common(o.common);
+}
+
+void SGD::add_config(Config& c, KerasFormat) const {
   c["momentum"] = momentum_;
-  c["nesterov"] = nesterov_ ? 1.0 : 0.0;
-  return c;
+  c["nesterov"] = nesterov_;
+}
+
+std::shared_ptr<SGD> SGD::from_config(const Config& cfg) {
+  const ConfigReader r(cfg, "SGD");
+  auto opt = std::make_shared<SGD>(SGDOptions{.momentum = r.get_double("momentum", 0.0), .nesterov = r.get_bool("nesterov", false)});
+  apply_common_config(*opt, r);
+  return opt;
 }
 
 void SGD::begin_step(double learning_rate, std::int64_t) {
@@ -150,35 +160,51 @@ void SGD::update(Tensor& w, const Tensor& g, Tensor* slots) {
 // ---- Adam, AdamW ----
 
 Adam::Adam(double learning_rate, double beta_1, double beta_2, double epsilon, bool amsgrad)
-    : Adam(learning_rate, nullptr, -1.0, beta_1, beta_2, epsilon, amsgrad, "adam") {}
+    : Adam(AdamOptions{.learning_rate = learning_rate, .beta_1 = beta_1, .beta_2 = beta_2, .epsilon = epsilon, .amsgrad = amsgrad}) {}
 
-Adam::Adam(std::shared_ptr<LearningRateSchedule> learning_rate, double beta_1, double beta_2, double epsilon,
-           bool amsgrad)
-    : Adam(0.0, std::move(learning_rate), -1.0, beta_1, beta_2, epsilon, amsgrad, "adam") {
+Adam::Adam(std::shared_ptr<LearningRateSchedule> learning_rate, double beta_1, double beta_2, double epsilon, bool amsgrad)
+    : Adam(AdamOptions{.schedule = learning_rate, .beta_1 = beta_1, .beta_2 = beta_2, .epsilon = epsilon, .amsgrad = amsgrad}) {
   if (!learning_rate_schedule()) throw std::invalid_argument("Adam: the learning-rate schedule is null");
 }
 
-Adam::Adam(double learning_rate, std::shared_ptr<LearningRateSchedule> schedule, double weight_decay, double beta_1,
-           double beta_2, double epsilon, bool amsgrad, std::string scope)
-    : Optimizer(learning_rate, std::move(schedule), std::move(scope), adam_slots(amsgrad)),
-      weight_decay_(weight_decay),
-      beta_1_(beta_1),
-      beta_2_(beta_2),
-      epsilon_(epsilon),
-      amsgrad_(amsgrad) {}
+Adam::Adam(const AdamOptions& o) : Adam(o, "adam") {}
 
-std::map<std::string, double> Adam::config() const {
-  auto c = Optimizer::config();
+Adam::Adam(const AdamOptions& o, std::string scope)
+    : Optimizer(o.learning_rate, o.schedule, std::move(scope), adam_slots(o.amsgrad)),
+      beta_1_(o.beta_1),
+      beta_2_(o.beta_2),
+      epsilon_(o.epsilon),
+      amsgrad_(o.amsgrad) {
+  set_common(o.common);
+}
+
+void Adam::add_config(Config& c, KerasFormat) const {
   c["beta_1"] = beta_1_;
   c["beta_2"] = beta_2_;
   c["epsilon"] = epsilon_;
-  c["amsgrad"] = amsgrad_ ? 1.0 : 0.0;
-  return c;
+  c["amsgrad"] = amsgrad_;
+}
+
+namespace {
+AdamOptions adam_options(const ConfigReader& r) {
+  return AdamOptions{.beta_1 = r.get_double("beta_1", 0.9),
+                     .beta_2 = r.get_double("beta_2", 0.999),
+                     .epsilon = r.get_double("epsilon", 1e-7),
+                     .amsgrad = r.get_bool("amsgrad", false)};
+}
+}  // namespace
+
+std::shared_ptr<Adam> Adam::from_config(const Config& cfg) {
+  const ConfigReader r(cfg, "Adam");
+  auto opt = std::make_shared<Adam>(adam_options(r));
+  apply_common_config(*opt, r);
+  return opt;
 }
 
 void Adam::begin_step(double learning_rate, std::int64_t step) {
-  params_f32_ = adam_params<float>(learning_rate, step, beta_1_, beta_2_, epsilon_, weight_decay_, amsgrad_);
-  params_f64_ = adam_params<double>(learning_rate, step, beta_1_, beta_2_, epsilon_, weight_decay_, amsgrad_);
+  const double wd = common().weight_decay.value_or(-1.0);
+  params_f32_ = adam_params<float>(learning_rate, step, beta_1_, beta_2_, epsilon_, wd, amsgrad_);
+  params_f64_ = adam_params<double>(learning_rate, step, beta_1_, beta_2_, epsilon_, wd, amsgrad_);
 }
 
 void Adam::update(Tensor& w, const Tensor& g, Tensor* slots) {
@@ -188,48 +214,70 @@ void Adam::update(Tensor& w, const Tensor& g, Tensor* slots) {
     run_adam(w, g, slots, params_f64_);
 }
 
+namespace {
+AdamOptions with_decay(AdamOptions o, double weight_decay) {
+  o.common.weight_decay = checked_weight_decay(weight_decay);
+  return o;
+}
+}  // namespace
+
 AdamW::AdamW(double learning_rate, double weight_decay, double beta_1, double beta_2, double epsilon, bool amsgrad)
-    : Adam(learning_rate, nullptr, checked_weight_decay(weight_decay), beta_1, beta_2, epsilon, amsgrad, "adamw") {}
+    : Adam(with_decay({.learning_rate = learning_rate, .beta_1 = beta_1, .beta_2 = beta_2, .epsilon = epsilon, .amsgrad = amsgrad},
+                      weight_decay),
+           "adamw") {}
 
 AdamW::AdamW(std::shared_ptr<LearningRateSchedule> learning_rate, double weight_decay, double beta_1, double beta_2,
              double epsilon, bool amsgrad)
-    : Adam(0.0, std::move(learning_rate), checked_weight_decay(weight_decay), beta_1, beta_2, epsilon, amsgrad,
+    : Adam(with_decay({.schedule = learning_rate, .beta_1 = beta_1, .beta_2 = beta_2, .epsilon = epsilon, .amsgrad = amsgrad},
+                      weight_decay),
            "adamw") {
   if (!learning_rate_schedule()) throw std::invalid_argument("AdamW: the learning-rate schedule is null");
 }
 
-std::map<std::string, double> AdamW::config() const {
-  auto c = Adam::config();
-  c["weight_decay"] = weight_decay_;
-  return c;
+AdamW::AdamW(const AdamOptions& o) : Adam(with_decay(o, o.common.weight_decay.value_or(0.004)), "adamw") {}
+
+std::shared_ptr<AdamW> AdamW::from_config(const Config& cfg) {
+  const ConfigReader r(cfg, "AdamW");
+  auto opt = std::make_shared<AdamW>(with_decay(adam_options(r), r.get_double("weight_decay", 0.004)));
+  apply_common_config(*opt, r);
+  return opt;
 }
 
 // ---- RMSprop ----
 
 RMSprop::RMSprop(double learning_rate, double rho, double momentum, double epsilon, bool centered)
-    : Optimizer(learning_rate, nullptr, "rmsprop", rmsprop_slots(rho, momentum, epsilon, centered)),
-      rho_(rho),
-      momentum_(momentum),
-      epsilon_(epsilon),
-      centered_(centered) {}
+    : RMSprop(RMSpropOptions{.learning_rate = learning_rate, .rho = rho, .momentum = momentum, .epsilon = epsilon, .centered = centered}) {}
 
 RMSprop::RMSprop(std::shared_ptr<LearningRateSchedule> learning_rate, double rho, double momentum, double epsilon,
                  bool centered)
-    : Optimizer(0.0, std::move(learning_rate), "rmsprop", rmsprop_slots(rho, momentum, epsilon, centered)),
-      rho_(rho),
-      momentum_(momentum),
-      epsilon_(epsilon),
-      centered_(centered) {
+    : RMSprop(RMSpropOptions{.schedule = learning_rate, .rho = rho, .momentum = momentum, .epsilon = epsilon, .centered = centered}) {
   if (!learning_rate_schedule()) throw std::invalid_argument("RMSprop: the learning-rate schedule is null");
 }
 
-std::map<std::string, double> RMSprop::config() const {
-  auto c = Optimizer::config();
+RMSprop::RMSprop(const RMSpropOptions& o)
+    : Optimizer(o.learning_rate, o.schedule, "rmsprop", rmsprop_slots(o.rho, o.momentum, o.epsilon, o.centered)),
+      rho_(o.rho),
+      momentum_(o.momentum),
+      epsilon_(o.epsilon),
+      centered_(o.centered) {
+  set_common(o.common);
+}
+
+void RMSprop::add_config(Config& c, KerasFormat) const {
   c["rho"] = rho_;
   c["momentum"] = momentum_;
   c["epsilon"] = epsilon_;
-  c["centered"] = centered_ ? 1.0 : 0.0;
-  return c;
+  c["centered"] = centered_;
+}
+
+std::shared_ptr<RMSprop> RMSprop::from_config(const Config& cfg) {
+  const ConfigReader r(cfg, "RMSprop");
+  auto opt = std::make_shared<RMSprop>(RMSpropOptions{.rho = r.get_double("rho", 0.9),
+                                                      .momentum = r.get_double("momentum", 0.0),
+                                                      .epsilon = r.get_double("epsilon", 1e-7),
+                                                      .centered = r.get_bool("centered", false)});
+  apply_common_config(*opt, r);
+  return opt;
 }
 
 void RMSprop::begin_step(double learning_rate, std::int64_t) {

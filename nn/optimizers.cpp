@@ -8,7 +8,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/elementwise.hpp"
 #include "core/error.hpp"
+#include "core/reduce.hpp"
+#include "nn/registry.hpp"
 
 namespace tg::nn {
 
@@ -51,8 +54,93 @@ void Optimizer::set_learning_rate(std::shared_ptr<LearningRateSchedule> schedule
   schedule_ = std::move(schedule);
 }
 
-std::map<std::string, double> Optimizer::config() const {
-  return {{"learning_rate", learning_rate()}, {"use_ema", 0.0}, {"ema_momentum", 0.99}};
+void Optimizer::set_common(const OptimizerCommon& c) {
+  auto check = [&](const std::optional<double>& v, const char* what, bool allow_zero) {
+    if (v && !(*v > 0 || (allow_zero && *v == 0)))
+      fail<std::invalid_argument>(name(), ": ", what, " must be ", allow_zero ? ">= 0" : "positive", ", got ", *v);
+  };
+  check(c.weight_decay, "weight_decay", true);
+  check(c.clipnorm, "clipnorm", false);
+  check(c.clipvalue, "clipvalue", false);
+  check(c.global_clipnorm, "global_clipnorm", false);
+  if (int(bool(c.clipnorm)) + int(bool(c.clipvalue)) + int(bool(c.global_clipnorm)) > 1)
+    fail<std::invalid_argument>(name(), ": only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras)");
+  common_ = c;
+}
+
+namespace {
+Config optional_json(const std::optional<double>& v) { return v ? Config(*v) : Config(nullptr); }
+}  // namespace
+
+Config Optimizer::get_config(KerasFormat format) const {
+  const bool keras3 = format == KerasFormat::keras3 || tf2_slot_names().empty();
+  const Config lr = schedule_ ? serialize_object("keras.optimizers.schedules", schedule_->name(),
+                                                 schedule_->get_config(format), format)
+                              : Config(learning_rate());
+  Config c;
+  if (keras3) {
+    c = {{"name", scope_},
+         {"learning_rate", lr},
+         {"weight_decay", optional_json(common_.weight_decay)},
+         {"clipnorm", optional_json(common_.clipnorm)},
+         {"global_clipnorm", optional_json(common_.global_clipnorm)},
+         {"clipvalue", optional_json(common_.clipvalue)},
+         {"use_ema", false},
+         {"ema_momentum", 0.99},
+         {"ema_overwrite_frequency", nullptr},
+         {"loss_scale_factor", nullptr},
+         {"gradient_accumulation_steps", nullptr}};
+  } else {
+    // tf.keras 2.10 (OptimizerV2): name = class name, `decay`, clip keys only when set; it
+    // rejects Keras 3's use_ema & co. as unknown arguments.
+    c = {{"name", name()}, {"learning_rate", lr}, {"decay", 0.0}};
+    if (common_.clipnorm) c["clipnorm"] = *common_.clipnorm;
+    if (common_.clipvalue) c["clipvalue"] = *common_.clipvalue;
+    if (common_.global_clipnorm) c["global_clipnorm"] = *common_.global_clipnorm;
+  }
+  add_config(c, format);
+  return c;
+}
+
+void Optimizer::apply_common_config(Optimizer& opt, const ConfigReader& r) {
+  OptimizerCommon c = opt.common_;
+  for (auto [key, slot] : {std::pair{"weight_decay", &c.weight_decay}, std::pair{"clipnorm", &c.clipnorm},
+                           std::pair{"clipvalue", &c.clipvalue}, std::pair{"global_clipnorm", &c.global_clipnorm}})
+    if (r.has(key)) *slot = r.get_double(key, 0);
+  opt.set_common(c);
+  // The learning rate: a number, or a serialized schedule.
+  const Config& lr = r.has("learning_rate") ? r.raw("learning_rate") : r.raw("lr");
+  if (lr.is_number()) opt.set_learning_rate(lr.get<double>());
+  else if (lr.is_object()) opt.set_learning_rate(schedule_from_config(lr, r.where()));
+  else if (!lr.is_null()) r.fail("learning_rate", "must be a number or a learning-rate schedule");
+}
+
+// Keras 3's _clip_gradients: clipnorm per variable, else the global norm, else clip by value.
+std::vector<Tensor> Optimizer::clip(const std::vector<Tensor>& grads) const {
+  if (!common_.clipnorm && !common_.clipvalue && !common_.global_clipnorm) return grads;
+  std::vector<Tensor> out = grads;
+  auto sumsq = [](const Tensor& g) { return core::sum(core::square(core::convert(g, DType::float64))).item(); };
+  if (common_.clipnorm) {
+    const double cn = *common_.clipnorm;
+    for (Tensor& g : out) {
+      if (!g.defined()) continue;
+      const double l2 = std::sqrt(sumsq(g));  // Keras: values * clipnorm / max(l2norm, clipnorm)
+      g = core::div(core::mul(g, core::scalar_like(g, cn)), core::scalar_like(g, std::max(l2, cn)));
+    }
+  } else if (common_.global_clipnorm) {
+    double total = 0;
+    for (const Tensor& g : out)
+      if (g.defined()) total += sumsq(g);
+    const double norm = std::sqrt(total), cn = *common_.global_clipnorm;
+    const double scale = cn * std::min(1.0 / norm, 1.0 / cn);  // tf.clip_by_global_norm
+    for (Tensor& g : out)
+      if (g.defined()) g = core::mul(g, core::scalar_like(g, scale));
+  } else {
+    const double v = *common_.clipvalue;
+    for (Tensor& g : out)
+      if (g.defined()) g = core::minimum(core::maximum(g, core::scalar_like(g, -v)), core::scalar_like(g, v));
+  }
+  return out;
 }
 
 void Optimizer::check_variable(const Variable& v, const char* op) const {
@@ -90,13 +178,17 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads, const std::vec
       fail<std::invalid_argument>(name(), ".apply_gradients: gradient for variable '", v.name(), "' has shape ",
                                   g.shape(), ", the variable has shape ", v.shape());
   }
-  begin_step(learning_rate(), iterations_ + 1);
+  const std::vector<Tensor> clipped = clip(grads);
+  const double lr = learning_rate();
+  begin_step(lr, iterations_ + 1);
   for (std::size_t i = 0; i < vars.size(); ++i) {
-    if (!grads[i].defined()) continue;
+    if (!clipped[i].defined()) continue;
     Entry& e = entry(vars[i]);
     Tensor w = vars[i].value();
     w.mark_modified();  // a tape that recorded the old value must not differentiate with the new one
-    update(w, grads[i], e.slots.data());
+    if (common_.weight_decay && *common_.weight_decay > 0 && !fused_weight_decay())  // w - (w * wd) * lr, as Keras
+      w.copy_from(core::sub(w, core::mul(core::mul(w, core::scalar_like(w, *common_.weight_decay)), core::scalar_like(w, lr))));
+    update(w, clipped[i], e.slots.data());
   }
   ++iterations_;
 }
@@ -186,11 +278,32 @@ void Optimizer::load_state(const std::vector<Variable>& vars, const std::vector<
 std::shared_ptr<Optimizer> get_optimizer(const std::string& name) {
   std::string key = name;
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (key == "sgd") return std::make_shared<SGD>();
-  if (key == "adam") return std::make_shared<Adam>();
-  if (key == "adamw") return std::make_shared<AdamW>();
-  if (key == "rmsprop") return std::make_shared<RMSprop>();
-  throw std::invalid_argument("unknown optimizer '" + name + "'; expected one of: sgd, adam, adamw, rmsprop");
+  for (const std::string& cls : optimizer_registry().names()) {
+    std::string lower = cls;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (lower == key) return optimizer_registry().create(cls, Config::object(), "get_optimizer");
+  }
+  fail<std::invalid_argument>("unknown optimizer '", shorten(name), "'; expected one of: sgd, adam, adamw, rmsprop (known classes: ",
+                              optimizer_registry().list(), ")");
+}
+
+std::shared_ptr<Optimizer> optimizer_from_config(const Config& j, const std::string& where) {
+  if (j.is_string()) return get_optimizer(j.get<std::string>());
+  if (!j.is_object() || !j.contains("class_name") || !j["class_name"].is_string())
+    fail<std::invalid_argument>(where, ": an optimizer must be a name or a {class_name, config} object, got ", shorten(j.dump()));
+  std::string cls = j["class_name"].get<std::string>();
+  if (cls.rfind("Custom>", 0) == 0) cls = cls.substr(7);  // tf.keras 2.11+ registers its optimizers so
+  const Config cfg = j.contains("config") && j["config"].is_object() ? j["config"] : Config::object();
+  if (!optimizer_registry().contains(cls)) return get_optimizer(cls);  // case-insensitive names, or the error
+  return optimizer_registry().create(cls, cfg, where);
+}
+
+void register_optimizers(Registry<Optimizer>& reg) {
+  const std::string m = "keras.optimizers";
+  reg.add("SGD", m, [](const Config& c) { return SGD::from_config(c); });
+  reg.add("Adam", m, [](const Config& c) { return Adam::from_config(c); });
+  reg.add("AdamW", m, [](const Config& c) { return AdamW::from_config(c); });
+  reg.add("RMSprop", m, [](const Config& c) { return RMSprop::from_config(c); });
 }
 
 }  // namespace tg::nn

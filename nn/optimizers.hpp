@@ -21,6 +21,7 @@
 /// "velocity", ["momentum"], ["average_gradient"] (RMSprop). Example: "adam/dense_kernel_momentum".
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -29,9 +30,18 @@
 #include "autograd/variable.hpp"
 #include "core/kernels/optim.hpp"
 #include "core/tensor.hpp"
+#include "nn/config.hpp"
 #include "nn/schedules.hpp"
 
 namespace tg::nn {
+
+/// What every Keras 3 optimizer accepts besides its own arguments (std::nullopt: Keras' None).
+/// Gradients are clipped first (clipnorm per variable, else global_clipnorm, else clipvalue),
+/// then weight decay w -= w * weight_decay * lr is applied, then the update (keras/src/optimizers/
+/// base_optimizer.py, apply()).
+struct OptimizerCommon {
+  std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
+};
 
 class Optimizer {
  public:
@@ -67,6 +77,17 @@ class Optimizer {
 
   /// The Keras class name: "SGD", "Adam", "AdamW", "RMSprop".
   virtual std::string name() const = 0;
+  std::string class_name() const { return name(); }
+  /// Keras' get_config(): the Keras 3 keys (name, learning_rate, weight_decay, clipnorm, ...,
+  /// then the optimizer's own), or tf.keras 2's OptimizerV2 keys (name, learning_rate, decay, ...)
+  /// for keras2 when the optimizer had that form (AdamW did not: it is written in Keras 3's).
+  Config get_config(KerasFormat format) const;
+  /// tf.keras 2 (optimizer_v2) slot names for this optimizer's slot kinds ("momentum" -> "m"),
+  /// empty when it has no tf.keras 2.10 form.
+  virtual std::map<std::string, std::string> tf2_slot_names() const { return {}; }
+  const OptimizerCommon& common() const { return common_; }
+  /// Sets the arguments of OptimizerCommon (validated: each must be positive when given).
+  void set_common(const OptimizerCommon& common);
   /// Keras' default optimizer `name` attribute, the prefix of state names: "SGD", "adam", ...
   const std::string& scope() const { return scope_; }
   /// The per-variable slot kinds, in Keras' build order ("momentum", "velocity", ...).
@@ -80,11 +101,11 @@ class Optimizer {
   /// leaving the optimizer unchanged; otherwise assigns all of them.
   void load_state(const std::vector<Variable>& vars, const std::vector<Slot>& slots);
 
-  /// The numbers of Keras' get_config(): learning_rate (the current value when scheduled),
-  /// use_ema (0), ema_momentum (0.99) and each optimizer's own; booleans as 0 or 1.
-  virtual std::map<std::string, double> config() const;
-
  protected:
+  /// The optimizer's own keys of get_config().
+  virtual void add_config(Config& c, KerasFormat format) const = 0;
+  /// Applies the common arguments of a config to an optimizer made by from_config.
+  static void apply_common_config(Optimizer& opt, const ConfigReader& r);
   /// A non-null `schedule` wins over `learning_rate`.
   Optimizer(double learning_rate, std::shared_ptr<LearningRateSchedule> schedule, std::string scope,
             std::vector<std::string> slot_names);
@@ -94,6 +115,8 @@ class Optimizer {
   /// Updates `w` in place from `g` (same shape, dtype float32 or float64) and the variable's slots
   /// (slot_names().size() tensors of w's shape and dtype).
   virtual void update(Tensor& w, const Tensor& g, Tensor* slots) = 0;
+  /// True when update() applies the weight decay itself (Adam's fused kernel).
+  virtual bool fused_weight_decay() const { return false; }
 
  private:
   struct Entry {
@@ -104,12 +127,22 @@ class Optimizer {
   void check_variable(const Variable& v, const char* op) const;
   std::vector<std::string> state_names(const std::vector<Variable>& vars) const;
 
+  std::vector<Tensor> clip(const std::vector<Tensor>& grads) const;
   double learning_rate_;
   std::shared_ptr<LearningRateSchedule> schedule_;
+  OptimizerCommon common_;
   std::string scope_;
   std::vector<std::string> slot_names_;
   std::int64_t iterations_ = 0;
   mutable std::unordered_map<std::uint64_t, Entry> entries_;  // keyed by Tensor::id()
+};
+
+struct SGDOptions {
+  double learning_rate = 0.01;
+  std::shared_ptr<LearningRateSchedule> schedule;  // wins over learning_rate when set
+  double momentum = 0.0;
+  bool nesterov = false;
+  OptimizerCommon common;
 };
 
 /// Gradient descent, with optional (Nesterov) momentum.
@@ -118,12 +151,15 @@ class SGD : public Optimizer {
   /// Throws std::invalid_argument unless 0 <= momentum <= 1 (as Keras).
   explicit SGD(double learning_rate = 0.01, double momentum = 0.0, bool nesterov = false);
   explicit SGD(std::shared_ptr<LearningRateSchedule> learning_rate, double momentum = 0.0, bool nesterov = false);
+  explicit SGD(const SGDOptions& o);
   std::string name() const override { return "SGD"; }
-  std::map<std::string, double> config() const override;
+  static std::shared_ptr<SGD> from_config(const Config& c);
+  std::map<std::string, std::string> tf2_slot_names() const override { return {{"momentum", "momentum"}}; }
   double momentum() const { return momentum_; }
   bool nesterov() const { return nesterov_; }
 
  protected:
+  void add_config(Config& c, KerasFormat format) const override;
   void begin_step(double learning_rate, std::int64_t step) override;
   void update(Tensor& w, const Tensor& g, Tensor* slots) override;
 
@@ -134,6 +170,14 @@ class SGD : public Optimizer {
   core::kern::SgdParams<double> params_f64_{};
 };
 
+struct AdamOptions {
+  double learning_rate = 0.001;
+  std::shared_ptr<LearningRateSchedule> schedule;
+  double beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-7;
+  bool amsgrad = false;
+  OptimizerCommon common;  // AdamW's weight_decay defaults to 0.004 when unset
+};
+
 /// Adam with Keras' epsilon placement: epsilon is added to sqrt(v) after the bias correction was
 /// folded into the step size (not PyTorch's sqrt(v_hat) + epsilon).
 class Adam : public Optimizer {
@@ -142,20 +186,23 @@ class Adam : public Optimizer {
                 bool amsgrad = false);
   explicit Adam(std::shared_ptr<LearningRateSchedule> learning_rate, double beta_1 = 0.9, double beta_2 = 0.999,
                 double epsilon = 1e-7, bool amsgrad = false);
+  explicit Adam(const AdamOptions& o);
   std::string name() const override { return "Adam"; }
-  std::map<std::string, double> config() const override;
+  static std::shared_ptr<Adam> from_config(const Config& c);
+  std::map<std::string, std::string> tf2_slot_names() const override {
+    return {{"momentum", "m"}, {"velocity", "v"}, {"velocity_hat", "vhat"}};
+  }
   double beta_1() const { return beta_1_; }
   double beta_2() const { return beta_2_; }
   double epsilon() const { return epsilon_; }
   bool amsgrad() const { return amsgrad_; }
 
  protected:
-  /// weight_decay < 0 means none (Keras' None).
-  Adam(double learning_rate, std::shared_ptr<LearningRateSchedule> schedule, double weight_decay, double beta_1,
-       double beta_2, double epsilon, bool amsgrad, std::string scope);
+  Adam(const AdamOptions& o, std::string scope);
+  void add_config(Config& c, KerasFormat format) const override;
   void begin_step(double learning_rate, std::int64_t step) override;
   void update(Tensor& w, const Tensor& g, Tensor* slots) override;
-  double weight_decay_;
+  bool fused_weight_decay() const override { return true; }
 
  private:
   double beta_1_, beta_2_, epsilon_;
@@ -172,9 +219,19 @@ class AdamW : public Adam {
                  double beta_2 = 0.999, double epsilon = 1e-7, bool amsgrad = false);
   explicit AdamW(std::shared_ptr<LearningRateSchedule> learning_rate, double weight_decay = 0.004,
                  double beta_1 = 0.9, double beta_2 = 0.999, double epsilon = 1e-7, bool amsgrad = false);
+  explicit AdamW(const AdamOptions& o);
   std::string name() const override { return "AdamW"; }
-  std::map<std::string, double> config() const override;
-  double weight_decay() const { return weight_decay_; }
+  static std::shared_ptr<AdamW> from_config(const Config& c);
+  std::map<std::string, std::string> tf2_slot_names() const override { return {}; }  // tf.keras 2.11+ only
+  double weight_decay() const { return common().weight_decay.value_or(0.0); }
+};
+
+struct RMSpropOptions {
+  double learning_rate = 0.001;
+  std::shared_ptr<LearningRateSchedule> schedule;
+  double rho = 0.9, momentum = 0.0, epsilon = 1e-7;
+  bool centered = false;
+  OptimizerCommon common;
 };
 
 /// RMSprop, optionally centered and with (plain) momentum.
@@ -184,14 +241,19 @@ class RMSprop : public Optimizer {
                    bool centered = false);
   explicit RMSprop(std::shared_ptr<LearningRateSchedule> learning_rate, double rho = 0.9, double momentum = 0.0,
                    double epsilon = 1e-7, bool centered = false);
+  explicit RMSprop(const RMSpropOptions& o);
   std::string name() const override { return "RMSprop"; }
-  std::map<std::string, double> config() const override;
+  static std::shared_ptr<RMSprop> from_config(const Config& c);
+  std::map<std::string, std::string> tf2_slot_names() const override {
+    return {{"velocity", "rms"}, {"momentum", "momentum"}, {"average_gradient", "mg"}};
+  }
   double rho() const { return rho_; }
   double momentum() const { return momentum_; }
   double epsilon() const { return epsilon_; }
   bool centered() const { return centered_; }
 
  protected:
+  void add_config(Config& c, KerasFormat format) const override;
   void begin_step(double learning_rate, std::int64_t step) override;
   void update(Tensor& w, const Tensor& g, Tensor* slots) override;
 
@@ -202,8 +264,14 @@ class RMSprop : public Optimizer {
   core::kern::RmspropParams<double> params_f64_{};
 };
 
-/// "sgd", "adam", "adamw" or "rmsprop" (any case) with Keras' defaults; anything else throws
-/// std::invalid_argument "unknown optimizer 'xyz'; expected one of: sgd, adam, adamw, rmsprop".
+/// "sgd", "adam", "adamw" or "rmsprop" (any case), or a class name, with Keras' defaults; anything
+/// else throws std::invalid_argument naming the known optimizers.
 std::shared_ptr<Optimizer> get_optimizer(const std::string& name);
+/// An optimizer from {"class_name", "config"} (either Keras generation, "Custom>Adam" of tf.keras
+/// 2.11+ included) or a bare name; its learning-rate schedule too.
+std::shared_ptr<Optimizer> optimizer_from_config(const Config& identifier, const std::string& where);
+template <class T>
+class Registry;
+void register_optimizers(Registry<Optimizer>& registry);
 
 }  // namespace tg::nn

@@ -5,7 +5,8 @@
 #include "core/reduce.hpp"
 #include "io/datasets.hpp"
 #include "io/keras_model.hpp"
-#include "io/keras_sequential.hpp"
+#include "io/keras_model_io.hpp"
+#include "nn/model_config.hpp"
 #include "io/tensor_dump.hpp"
 #include "tapegrad.hpp"
 #include "tools/cli.hpp"
@@ -19,7 +20,7 @@ std::string require_file(const Args& args, const char* cmd) {
 }
 
 // The test images shaped for the model's input ((28, 28), (784,) or (28, 28, 1)).
-io::Split test_data(const Args& args, const nn::Sequential& model) {
+io::Split test_data(const Args& args, const nn::Model& model) {
   const std::string dataset = args.get("dataset", "mnist");
   if (dataset != "mnist" && dataset != "fashion-mnist") throw UsageError("--dataset must be mnist or fashion-mnist");
   const std::string fallback = dataset == "mnist" ? "/usr/share/datasets/mnist" : "/usr/share/datasets/fashion-mnist";
@@ -31,16 +32,27 @@ io::Split test_data(const Args& args, const nn::Sequential& model) {
   for (std::int64_t d : in) shape.push_back(d);
   if (in.numel() != 28 * 28)
     throw std::runtime_error("the model's input shape " + in.str() + " does not hold a 28x28 image");
-  s.x = s.x.reshape(shape);
+  s.x = core::view(s.x, shape);
   return s;
 }
 
 // The file's own model, or with --arch an architecture from another file and FILE's weights.
-nn::Sequential model_for(const Args& args, const std::string& path) {
-  if (!args.has("arch")) return load_model(path);
-  nn::Sequential model = load_architecture(args.get("arch", ""));
-  model.load_weights(path);
+std::shared_ptr<nn::Model> model_for(const Args& args, const std::string& path) {
+  if (!args.has("arch")) return load_model(path, /*compile=*/false);
+  std::shared_ptr<nn::Model> model = load_architecture(args.get("arch", ""));
+  load_weights(*model, path);
   return model;
+}
+
+// Zeros of the model's input shapes, batch 1 (an unknown dimension, as a sequence length, is 1).
+std::vector<Tensor> zeros_for(const nn::Model& model) {
+  std::vector<Tensor> xs;
+  for (const Shape& s : model.input_shapes()) {
+    Shape full{1};
+    for (std::int64_t d : s) full.push_back(d < 0 ? 1 : d);
+    xs.push_back(Tensor::zeros(full, model.dtype()));
+  }
+  return xs;
 }
 
 }  // namespace
@@ -55,9 +67,9 @@ int cmd_summary(const Args& args) {
   for (const auto& l : km.layers) architecture = architecture || !l.class_name.empty();
   if (architecture) {
     try {
-      std::cout << sequential_from_keras(km, path).summary();
+      std::cout << model_from_keras(km, path)->summary();
       return 0;
-    } catch (const io::FileError& e) {
+    } catch (const std::exception& e) {
       std::cout << "(not loadable by tapegrad: " << e.what() << ")\n";
     }
   }
@@ -80,9 +92,10 @@ int cmd_summary(const Args& args) {
 
 int cmd_evaluate(const Args& args) {
   const std::string path = require_file(args, "evaluate");
-  nn::Sequential model = model_for(args, path);
-  const io::Split data = test_data(args, model);
-  const Tensor probs = model.predict(data.x, args.get_int("batch-size", 256));
+  std::shared_ptr<nn::Model> model = model_for(args, path);
+  const io::Split data = test_data(args, *model);
+  if (data.x.shape()[0] == 0) throw std::runtime_error("the test set in " + args.get("data", "(default)") + " has no samples");
+  const Tensor probs = model->predict(data.x, args.get_int("batch-size", 256));
   const Tensor loss = sparse_categorical_crossentropy(data.y, probs, /*from_logits=*/false);
   const auto pred = core::argmax(probs, -1).to_vector<std::int64_t>(), labels = data.y.to_vector<std::int64_t>();
   std::int64_t hits = 0;
@@ -95,46 +108,90 @@ int cmd_evaluate(const Args& args) {
 int cmd_predict(const Args& args) {
   const std::string path = require_file(args, "predict");
   if (!args.has("input") || !args.has("output")) throw UsageError("predict needs --input IN.h5 and --output OUT.h5");
-  nn::Sequential model = model_for(args, path);
+  std::shared_ptr<nn::Model> model = model_for(args, path);
   const auto in = load_tensors(args.get("input", ""));
   auto it = in.find("x");
   if (it == in.end()) throw std::runtime_error(args.get("input", "") + " has no dataset 'x'");
-  const Tensor y = model.predict(it->second.to(model.layers().front()->dtype()), args.get_int("batch-size", 256));
+  const Tensor y = model->predict(core::convert(it->second, model->dtype()), args.get_int("batch-size", 256));
   save_tensors({{"y", y}}, args.get("output", ""));
   std::cout << "wrote y " << y.shape() << " to " << args.get("output", "") << "\n";
   return 0;
 }
 
+namespace {
+// Where each trainable weight of `l` sits in the file: legacy files through the layer's group
+// (legacy order: trainable weights first), native files through Keras 3's object paths.
+void weight_paths(const nn::Layer& l, const io::KerasModel& km, const std::string& native_path,
+                  std::vector<std::pair<Variable, std::string>>& out) {
+  auto strip = [](std::string p) {
+    for (const std::string prefix : {"/model_weights/", "/"})
+      if (p.rfind(prefix, 0) == 0) return p.substr(prefix.size());
+    return p;
+  };
+  if (km.format.rfind("legacy", 0) == 0) {
+    const io::KerasLayer* file = km.find_layer(l.name());
+    const auto vars = l.trainable_weights();
+    for (std::size_t i = 0; file && i < vars.size() && i < file->weights.size(); ++i)
+      out.emplace_back(vars[i], strip(file->weights[i].h5_path));
+    return;
+  }
+  const auto& own = l.own_variables();
+  for (std::size_t i = 0; i < own.size(); ++i)
+    if (own[i].trainable()) out.emplace_back(own[i], native_path + "/vars/" + std::to_string(i));
+  for (const auto& [key, sub] : l.sublayers())
+    weight_paths(*sub, km, native_path + (l.is_model() ? "/layers/" : "/") + key, out);
+}
+}  // namespace
+
 int cmd_grads(const Args& args) {
   const std::string path = require_file(args, "grads");
   if (!args.has("out")) throw UsageError("grads needs --out GRADS.h5");
   const io::KerasModel km = io::read_keras_file(path);
-  nn::Sequential model = sequential_from_keras(km, path);
-  const io::Split data = test_data(args, model);
+  std::shared_ptr<nn::Model> model = model_from_keras(km, path);
+  const io::Split data = test_data(args, *model);
   const std::int64_t n = std::min<std::int64_t>(args.get_int("batch", 32), data.x.shape()[0]);
   if (n < 1) throw UsageError("--batch must be at least 1");
-  const auto vars = model.trainable_variables();
+  std::vector<std::pair<Variable, std::string>> paths;
+  if (km.format.rfind("legacy", 0) == 0) {
+    for (const auto& l : model->layers()) weight_paths(*l, km, "", paths);
+  } else {
+    weight_paths(*model, km, "", paths);
+    for (auto& [v, p] : paths) p = p.substr(1);
+  }
+  std::vector<Variable> vars;
+  for (const auto& [v, p] : paths) vars.push_back(v);
   GradientTape tape;
-  // Through the logits when the model ends in a softmax (the softmax remembers them, as in Keras).
-  const Tensor loss = sparse_categorical_crossentropy(data.y.slice_rows(0, n), model(data.x.slice_rows(0, n)));
+  // Through the logits when the model ends in a softmax activation, as Keras' loss does.
+  const Tensor loss = nn::SparseCategoricalCrossentropy()(core::rows_view(data.y, 0, n), (*model)(core::rows_view(data.x, 0, n)));
   const auto grads = tape.gradient(loss, vars);
-  // Each gradient goes to the path its weight has inside the file's weights group.
   std::vector<std::pair<std::string, Tensor>> named;
-  std::size_t k = 0;
-  for (const auto& l : km.layers)
-    for (const auto& w : l.weights) {
-      std::string p = w.h5_path;
-      for (const std::string prefix : {"/model_weights/", "/"})
-        if (p.rfind(prefix, 0) == 0) {
-          p = p.substr(prefix.size());
-          break;
-        }
-      if (k < grads.size()) named.emplace_back(p, grads[k++]);
-    }
+  for (std::size_t k = 0; k < grads.size(); ++k)
+    if (grads[k].defined()) named.emplace_back(paths[k].second, grads[k]);
   save_tensors(named, args.get("out", ""));
   std::cout << std::setprecision(6) << "loss: " << loss.item() << " on " << n << " samples; wrote " << named.size()
             << " gradients to " << args.get("out", "") << "\n";
   return 0;
+}
+
+int cmd_check(const Args& args) {
+  const std::string path = require_file(args, "check");
+  std::shared_ptr<nn::Model> model;
+  try {
+    model = model_for(args, path);
+    const std::vector<Tensor> out = (*model)(zeros_for(*model));
+    std::cout << path << ": OK, " << model->class_name() << " '" << model->name() << "' with " << model->layers().size()
+              << " layers, " << nn::with_commas(model->count_params()) << " parameters; output shape";
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      std::string s = "(None";
+      for (int d = 1; d < out[i].rank(); ++d) s += ", " + std::to_string(out[i].shape()[d]);
+      std::cout << (i ? ", " : " ") << s << (out[i].rank() == 1 ? ",)" : ")");
+    }
+    std::cout << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cout << path << ": NOT LOADABLE: " << e.what() << "\n";
+    return 1;
+  }
 }
 
 }  // namespace tg::cli

@@ -30,7 +30,7 @@ int cmd_train(const Args& args) {
   fit.seed = seed;
   model.fit(data.x_train, data.y_train, fit);
   const auto result = model.evaluate(data.x_test, data.y_test, batch_size);
-  if (args.has("save")) model.save(args.get("save", ""));
+  if (args.has("save")) save_model(model, args.get("save", ""));
   std::cout << std::fixed << std::setprecision(4) << "test loss: " << result.at("loss") << "\n"
             << "test accuracy: " << result.at("accuracy") << "\n";
   return 0;

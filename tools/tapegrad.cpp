@@ -61,6 +61,8 @@ const char* usage =
     "usage: tapegrad <command> [options]\n"
     "  train     [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
     "            train Flatten, Dense(128, relu), Dense(10, softmax) on Fashion-MNIST with Adam\n"
+    "  check     FILE [--arch MODEL.json|MODEL.h5]   loads FILE as load_model does, runs it on zeros,\n"
+    "            prints the output shape or the reason it cannot (exit 1)\n"
     "  summary   FILE          Keras-style summary of a .h5 / .weights.h5 / .keras file\n"
     "  evaluate  FILE [--data DIR] [--dataset mnist|fashion-mnist] [--scale 255|1] [--batch-size N]\n"
     "            [--arch MODEL.json|MODEL.h5]  (architecture for a weights-only FILE)\n"
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
     if (cmd == "train")
       return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save"}));
     if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
+    if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
     if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
     if (cmd == "predict") return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch"}));
     if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "batch", "data", "dataset", "scale"}));

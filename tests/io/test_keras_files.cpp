@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "io/keras_model.hpp"
+#include "nn/config.hpp"
 
 namespace {
 
@@ -100,10 +101,10 @@ const std::vector<Expected>& expected() {
        "Dense:dense_3(kernel=64x10,bias=10)",
        244298, 26},
       {"keras3.x_seq_mlp_fashion.weights.h5", "keras3-weights-h5", "", "", "sequential", {},
-       ":dense(kernel=784x800,bias=800) :dense_1(kernel=800x10,bias=10)", 636010, 2},
+       ":dense(0=784x800,1=800) :dense_1(0=800x10,1=10)", 636010, 2},
       {"keras3.10.0_seq_flatten_dropout.keras", "keras-zip", "3.10.0", "", "sequential", {28, 28},
-       "Flatten:flatten() Dense:dense(kernel=784x128,bias=128) Dropout:dropout() Dense:dense_1(kernel=128x32,bias=32) "
-       "Dropout:dropout_1() Dense:dense_2(kernel=32x10,bias=10)",
+       "Flatten:flatten() Dense:dense(0=784x128,1=128) Dropout:dropout() Dense:dense_1(0=128x32,1=32) "
+       "Dropout:dropout_1() Dense:dense_2(0=32x10,1=10)",
        104938, 14},
   };
   return e;
@@ -186,13 +187,13 @@ BOOST_AUTO_TEST_CASE(paths_and_names_follow_each_generation) {
   BOOST_TEST(m.layers[1].weights[0].stored_name == "dense/kernel:0");
   BOOST_TEST(m.layers[1].weights[0].h5_path == "/model_weights/dense/dense/kernel:0");
   BOOST_TEST(m.layers[0].config.value("data_format", "") == "channels_last");
-  BOOST_TEST(tg::io::keras_activation_name(m.layers[1].config["activation"]) == "relu");
+  BOOST_TEST(tg::nn::activation_name(m.layers[1].config["activation"]) == "relu");
   BOOST_TEST(m.training_config.contains("optimizer_config"));
   // Keras >= 3.3: "<model>/<layer>/kernel", model name prefix; DTypePolicy dicts.
   m = tg::io::read_keras_file(sample("keras3.13.2_seq_bn_dropout_full.h5"));
   BOOST_TEST(m.layers[0].weights[0].stored_name == "MLP_MNIST/dense/kernel");
   BOOST_TEST(m.layers[0].weights[0].h5_path == "/model_weights/dense/MLP_MNIST/dense/kernel");
-  BOOST_TEST(tg::io::keras_dtype_name(m.layers[0].config["dtype"]) == "float32");
+  BOOST_TEST(tg::nn::ConfigReader(m.layers[0].config, "dense").get_dtype() == tg::DType::float32);
   BOOST_TEST(m.layers[1].config.value("epsilon", 0.0) == 0.001);
   BOOST_TEST(m.layers[2].config.value("rate", 0.0) == 0.3);
   BOOST_TEST(m.optimizer_weights[0].name == "adam/iteration");
@@ -234,20 +235,23 @@ BOOST_AUTO_TEST_CASE(config_forms_are_normalised) {
   m = tg::io::read_keras_file(sample("tfkeras2.8.0_seq_flatten_customnames_full.h5"));
   BOOST_TEST(m.model_config["config"]["layers"][0]["class_name"] == "InputLayer");
   BOOST_TEST(m.layers.front().class_name == "Flatten");
-  BOOST_TEST(tg::io::keras_snake_case("MaxPooling2D") == "max_pooling2d");
-  BOOST_TEST(tg::io::keras_snake_case("BatchNormalization") == "batch_normalization");
-  BOOST_TEST(tg::io::keras_snake_case("Conv2D") == "conv2d");
-  BOOST_TEST(tg::io::keras_snake_case("InputLayer") == "input_layer");
-  BOOST_TEST(tg::io::keras_dtype_name(json("float64")) == "float64");
-  BOOST_TEST(tg::io::keras_dtype_name(json::parse(R"({"module":"keras","class_name":"DTypePolicy",
-      "config":{"name":"mixed_float16"},"registered_name":null})")) == "mixed_float16");
-  BOOST_TEST(tg::io::keras_activation_name(json::parse(R"({"module":"keras.activations","class_name":"function",
+  BOOST_TEST(tg::nn::keras_snake_case("MaxPooling2D") == "max_pooling2d");
+  BOOST_TEST(tg::nn::keras_snake_case("BatchNormalization") == "batch_normalization");
+  BOOST_TEST(tg::nn::keras_snake_case("Conv2D") == "conv2d");
+  BOOST_TEST(tg::nn::keras_snake_case("InputLayer") == "input_layer");
+  BOOST_TEST(tg::nn::ConfigReader(json{{"dtype", "float64"}}, "layer").get_dtype() == tg::DType::float64);
+  // A mixed-precision policy is refused by name (tapegrad computes in float32 or float64 only).
+  try {
+    tg::nn::ConfigReader(json::parse(R"({"dtype": {"module":"keras","class_name":"DTypePolicy",
+      "config":{"name":"mixed_float16"},"registered_name":null}})"), "Dense 'd'").get_dtype();
+    BOOST_ERROR("mixed_float16 was accepted");
+  } catch (const std::invalid_argument& e) {
+    BOOST_TEST(std::string(e.what()).find("Dense 'd'") != std::string::npos);
+    BOOST_TEST(std::string(e.what()).find("mixed_float16") != std::string::npos);
+  }
+  BOOST_TEST(tg::nn::activation_name(json::parse(R"({"module":"keras.activations","class_name":"function",
       "config":"softmax","registered_name":"softmax"})")) == "softmax");
-  std::vector<tg::io::KerasLayer> layers(3);
-  layers[0].class_name = "Dense";
-  layers[1].class_name = "Dropout";
-  layers[2].class_name = "Dense";
-  BOOST_TEST((tg::io::keras3_layer_keys(layers) == std::vector<std::string>{"dense", "dropout", "dense_1"}));
+  BOOST_TEST((tg::io::keras3_layer_keys({"Dense", "Dropout", "Dense"}) == std::vector<std::string>{"dense", "dropout", "dense_1"}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -153,9 +153,10 @@ BOOST_AUTO_TEST_CASE(dropout_layer_is_active_only_in_training) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_layer_input) {
-  test::check_throws_with([] { Dense(3, "swish"); }, {"unknown activation 'swish'", "relu"});
-  test::check_throws_with([] { Activation("gelu"); }, {"gelu"});
-  test::check_throws_with([] { Dense(3, "relu", DenseOptions{.kernel_initializer = "orthogonal"}); }, {"orthogonal"});
+  test::check_throws_with([] { Dense(3, "swishy"); }, {"unknown activation 'swishy'", "relu"});
+  test::check_throws_with([] { Activation("gelux"); }, {"gelux"});
+  test::check_throws_with([] { Dense(3, "relu", DenseOptions{.kernel_initializer = "orthogonally"}); },
+                          {"unknown initializer 'orthogonally'", "glorot_uniform"});
   Dense d(3, "relu", DenseOptions{.name = "dense_9"});
   d.build(Shape{4});
   test::check_throws_with([&] { d(Tensor::zeros(Shape{2, 5})); }, {"Dense 'dense_9'", "(None, 4)", "(2, 5)"});

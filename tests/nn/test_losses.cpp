@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(losses_and_gradients_match_golden) {
 BOOST_AUTO_TEST_CASE(loss_objects_and_names) {
   BOOST_TEST(nn::get_loss("sparse_categorical_crossentropy")->name() == "sparse_categorical_crossentropy");
   BOOST_TEST(nn::get_loss("mse")->name() == "mean_squared_error");
-  test::check_throws_with([] { nn::get_loss("hinge"); }, {"unknown loss 'hinge'"});
+  test::check_throws_with([] { nn::get_loss("squared_hinge_x"); }, {"unknown loss 'squared_hinge_x'", "huber"});
   const Tensor labels = Tensor::from_vector<std::int64_t>({1}, Shape{1});
   const Tensor logits = Tensor::from_values({0, 2, 0}, Shape{1, 3});
   const double want = -std::log(std::exp(2.0) / (2 + std::exp(2.0)));
@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(metrics_accumulate) {
   nn::BinaryAccuracy bin;
   bin.update_state(Tensor::from_values({1, 0, 1}, Shape{3, 1}), Tensor::from_values({0.7, 0.2, 0.4}, Shape{3, 1}));
   BOOST_TEST(std::fabs(bin.result() - 2.0 / 3) < 1e-12);
-  test::check_throws_with([] { nn::get_metric("auc", ""); }, {"unknown metric 'auc'"});
+  test::check_throws_with([] { nn::get_metric("aucx", ""); }, {"unknown metric 'aucx'", "auc"});
 }
 
 

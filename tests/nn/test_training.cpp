@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(model_checkpoint_saves_best_and_per_epoch) {
   // The last per-epoch checkpoint holds the final weights.
   Sequential twin({Dense(8, "relu"), Dense(3, "softmax")});
   twin.build(Shape{2});
-  twin.load_weights(every->saved().back());
+  load_weights(twin, every->saved().back());
   const auto a = model.weights(), b = twin.weights();
   for (std::size_t i = 0; i < a.size(); ++i) BOOST_TEST(a[i].value().to_vector<float>() == b[i].value().to_vector<float>());
 }
