@@ -25,6 +25,11 @@ std::string KerasTensor::str() const {
          std::to_string(node_->index) + ", " + std::to_string(index_) + "]>";
 }
 
+KerasTensors::operator KerasTensor() const {
+  if (size() != 1) fail("a layer call with ", size(), " outputs was used as one symbolic tensor; index its outputs instead");
+  return front();
+}
+
 KerasTensor Input(const Shape& shape, const std::string& name, DType dtype) {
   auto layer = std::make_shared<InputLayer>(shape, name, dtype);
   return Layer::input_node(layer);

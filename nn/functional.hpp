@@ -50,6 +50,16 @@ class KerasTensor {
   int index_ = 0;
 };
 
+/// The outputs of a symbolic call: a list that converts to its one element, so that a merge
+/// layer's result is used like a tensor (`auto r = nn::Add()({h, x}); nn::Dense(4)(r);`).
+class KerasTensors : public std::vector<KerasTensor> {
+ public:
+  using std::vector<KerasTensor>::vector;
+  KerasTensors(std::vector<KerasTensor> v) : std::vector<KerasTensor>(std::move(v)) {}
+  /// The single output; throws when the call had several.
+  operator KerasTensor() const;
+};
+
 /// keras.Input: a symbolic input of per-example `shape` (-1 for an unknown dimension).
 KerasTensor Input(const Shape& shape, const std::string& name = "", DType dtype = DType::float32);
 

@@ -167,7 +167,7 @@ KerasTensor Layer::operator()(const KerasTensor& x) && {
   return std::move(*this)(std::vector<KerasTensor>{x}).front();
 }
 
-std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& xs) & {
+KerasTensors Layer::operator()(const std::vector<KerasTensor>& xs) & {
   std::shared_ptr<Layer> self = weak_from_this().lock();
   if (!self)
     fail(where(), ": a layer called on symbolic tensors must be owned by a std::shared_ptr "
@@ -176,7 +176,7 @@ std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& xs) &
   return call_symbolic(std::move(self), xs);
 }
 
-std::vector<KerasTensor> Layer::operator()(const std::vector<KerasTensor>& xs) && {
+KerasTensors Layer::operator()(const std::vector<KerasTensor>& xs) && {
   std::shared_ptr<Layer> self = weak_from_this().lock();
   if (!self) self = std::move(*this).move_into_shared();
   return self->call_symbolic(self, xs);

@@ -29,6 +29,7 @@
 namespace tg::nn {
 
 class KerasTensor;
+class KerasTensors;
 struct Node;
 
 /// What a layer call receives besides its inputs.
@@ -76,8 +77,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// Symbolic calls (nn/functional.hpp): record a node of a Functional graph.
   KerasTensor operator()(const KerasTensor& x) &;
   KerasTensor operator()(const KerasTensor& x) &&;
-  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& xs) &;
-  std::vector<KerasTensor> operator()(const std::vector<KerasTensor>& xs) &&;
+  KerasTensors operator()(const std::vector<KerasTensor>& xs) &;
+  KerasTensors operator()(const std::vector<KerasTensor>& xs) &&;
   /// Every output of a call on several inputs, with the masks Keras propagates (outputs of a
   /// layer that supports masking carry their mask as Keras' `_keras_mask`; see keras_mask()).
   std::vector<Tensor> call_with_masks(const std::vector<Tensor>& xs, const CallArgs& args);

@@ -276,6 +276,13 @@ void register_core_layers(Registry<Layer>& reg) {
   reg.add("Softmax", m, [](const Config& c) { return Softmax::from_config(c); });
   reg.add("Dropout", m, [](const Config& c) { return Dropout::from_config(c); });
   reg.add("InputLayer", m, [](const Config& c) { return InputLayer::from_config(c); });
+  reg.add_example("Dense", {{"config", {{"units", 3}, {"activation", "tanh"}}}, {"input_shapes", {{5}}}});
+  reg.add_example("Flatten", {{"config", Config::object()}, {"input_shapes", {{2, 3, 2}}}});
+  reg.add_example("Activation", {{"config", {{"activation", "sigmoid"}}}, {"input_shapes", {{4}}}});
+  reg.add_example("ReLU", {{"config", {{"max_value", 1.0}, {"negative_slope", 0.1}, {"threshold", -0.5}}}, {"input_shapes", {{6}}}});
+  reg.add_example("Softmax", {{"config", {{"axis", -1}}}, {"input_shapes", {{5}}}});
+  reg.add_example("Dropout", {{"config", {{"rate", 0.25}}}, {"input_shapes", {{4}}}});
+  reg.add_example("InputLayer", {{"config", {{"batch_shape", {nullptr, 3}}}}, {"input_shapes", {{3}}}});
 }
 
 }  // namespace tg::nn

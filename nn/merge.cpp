@@ -163,6 +163,9 @@ void register_merge_layers(Registry<Layer>& reg) {
   reg.add("Maximum", m, [](const Config& c) { return Maximum::from_config(c); });
   reg.add("Minimum", m, [](const Config& c) { return Minimum::from_config(c); });
   reg.add("Concatenate", m, [](const Config& c) { return Concatenate::from_config(c); });
+  for (const char* cls : {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
+    reg.add_example(cls, {{"config", Config::object()}, {"input_shapes", {{3, 4}, {3, 4}}}});
+  reg.add_example("Concatenate", {{"config", {{"axis", 1}}}, {"input_shapes", {{2, 3}, {4, 3}}}});
 }
 
 }  // namespace tg::nn

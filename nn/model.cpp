@@ -363,6 +363,7 @@ std::shared_ptr<Model> Model::from_config(const Config& config) {
   const KerasFormat format = load_context().keras_major >= 3 ? KerasFormat::keras3 : KerasFormat::keras2;
   std::map<std::string, std::shared_ptr<Layer>> created;
   std::vector<std::pair<std::shared_ptr<Layer>, std::vector<Config>>> pending;  // config order
+  std::vector<KerasTensor> keep;  // layers refer to their nodes weakly: hold every node until the model does
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const Config& e = entries[i];
     if (!e.is_object() || !e.contains("class_name") || !e["class_name"].is_string())
@@ -371,7 +372,7 @@ std::shared_ptr<Model> Model::from_config(const Config& config) {
     std::shared_ptr<Layer> layer = deserialize_layer(e, r.where() + " layer " + std::to_string(i));
     const std::string name = e.contains("name") && e["name"].is_string() ? e["name"].get<std::string>() : layer->name();
     if (created.count(name)) fail(r.where(), ": two layers are named '", shorten(name), "'");
-    if (cls == "InputLayer") input_node(layer);
+    if (cls == "InputLayer") keep.push_back(input_node(layer));
     created[name] = layer;
     std::vector<Config> nodes;
     if (e.contains("inbound_nodes") && e["inbound_nodes"].is_array())
@@ -405,7 +406,7 @@ std::shared_ptr<Model> Model::from_config(const Config& config) {
         for (const Ref& ref : refs) ins.push_back(resolve(ref, missing));
         if (missing) break;
         if (ins.empty()) fail(r.where(), ": layer '", layer->name(), "' has an inbound node without inputs");
-        (*layer)(ins);
+        for (const KerasTensor& t : (*layer)(ins)) keep.push_back(t);
         ++next[i];
         progress = true;
       }
@@ -422,6 +423,20 @@ std::shared_ptr<Model> Model::from_config(const Config& config) {
   if (missing) fail(r.where(), ": input_layers or output_layers refer to a node that does not exist");
   auto model = std::make_shared<Model>(ins, outs, r.get_string("name", ""));
   apply_base_config(*model, r);
+  return model;
+}
+
+std::shared_ptr<Model> model_from_config(const Config& mc, const std::string& where) {
+  LoadContext c;
+  c.source_format = KerasFormat::keras2;
+  if (mc.is_object()) {
+    if (mc.contains("module")) c.source_format = KerasFormat::keras3;
+    const std::string v = mc.contains("keras_version") && mc["keras_version"].is_string() ? mc["keras_version"].get<std::string>() : "";
+    c.keras_major = !v.empty() && v[0] == '3' ? 3 : (c.source_format == KerasFormat::keras3 ? 3 : 2);
+  }
+  LoadContextScope scope(c);
+  auto model = std::dynamic_pointer_cast<Model>(deserialize_layer(mc, where));
+  if (!model) fail(where, ": the config describes a layer, not a model");
   return model;
 }
 

@@ -147,6 +147,10 @@ class Model : public LayerBase<Model> {
 /// 636010 -> "636,010", as Keras' summary prints parameter totals.
 std::string with_commas(std::int64_t n);
 
+/// keras.models.model_from_config / model_from_json: a model from {"class_name", "config"} through
+/// the registry (a "keras_version" key, as to_json() writes it, tells which Keras wrote it).
+std::shared_ptr<Model> model_from_config(const Config& model_config, const std::string& where = "model_from_config");
+
 /// Registers Model ("Functional", "Model") and Sequential with the layer registry.
 template <class T>
 class Registry;

@@ -44,6 +44,19 @@ class Registry {
     std::lock_guard lock(mu_);
     return entries_.count(class_name) != 0;
   }
+  /// A layer's example for the conformance check every registered layer passes
+  /// (tests/nn/test_registry.cpp): {"config": {...}, "input_shapes": [[4], ...]} (per-example
+  /// shapes); it is how a new layer gets tested by registering.
+  void add_example(const std::string& class_name, Config example) {
+    std::lock_guard lock(mu_);
+    examples_[class_name] = std::move(example);
+  }
+  Config example(const std::string& class_name) const {
+    std::lock_guard lock(mu_);
+    auto it = examples_.find(class_name);
+    return it == examples_.end() ? Config() : it->second;
+  }
+
   /// The module recorded with the class ("keras.layers"), or "" when unknown.
   std::string module_of(const std::string& class_name) const {
     std::lock_guard lock(mu_);
@@ -85,6 +98,7 @@ class Registry {
   std::string kind_;
   mutable std::mutex mu_;
   std::map<std::string, Entry> entries_;
+  std::map<std::string, Config> examples_;
 };
 
 /// The registries, with tapegrad's classes registered on first use.

@@ -152,6 +152,17 @@ void register_models(Registry<Layer>& reg) {
   reg.add("Sequential", "keras", [](const Config& c) { return Sequential::from_config(c); });
   reg.add("Functional", "keras", [](const Config& c) { return Model::from_config(c); });
   reg.add("Model", "keras", [](const Config& c) { return Model::from_config(c); });  // Keras 2's name
+  reg.add_example("Sequential", {{"config", Config::parse(R"({"name": "inner", "layers": [
+      {"class_name": "Dense", "config": {"name": "d1", "units": 4, "activation": "relu"}},
+      {"class_name": "Dense", "config": {"name": "d2", "units": 2}}]})")},
+                                 {"input_shapes", {{3}}}});
+  const Config functional = Config::parse(R"({"name": "branchy", "layers": [
+      {"name": "x", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 3], "name": "x"}, "inbound_nodes": []},
+      {"name": "h", "class_name": "Dense", "config": {"name": "h", "units": 3}, "inbound_nodes": [[["x", 0, 0, {}]]]},
+      {"name": "sum", "class_name": "Add", "config": {"name": "sum"}, "inbound_nodes": [[["h", 0, 0, {}], ["x", 0, 0, {}]]]}],
+      "input_layers": [["x", 0, 0]], "output_layers": [["sum", 0, 0]]})");
+  reg.add_example("Functional", {{"config", functional}, {"input_shapes", {{3}}}});
+  reg.add_example("Model", {{"config", functional}, {"input_shapes", {{3}}}});
 }
 
 }  // namespace tg::nn
