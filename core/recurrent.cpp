@@ -29,12 +29,22 @@ void copy_row(const T* src, T* dst, std::int64_t n) {
   std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(T));
 }
 
-// Sum over the rows of a [rows, n] matrix into out [n].
+// out [cols, rows] = in [rows, cols]ᵀ, in blocks so that both sides stay in cache.
 template <class T>
-void column_sums(const T* m, std::int64_t rows, std::int64_t n, T* out) {
+void transpose_into(const T* in, std::int64_t rows, std::int64_t cols, T* out) {
+  constexpr std::int64_t b = 16;
+  for (std::int64_t i0 = 0; i0 < rows; i0 += b)
+    for (std::int64_t j0 = 0; j0 < cols; j0 += b)
+      for (std::int64_t i = i0; i < std::min(rows, i0 + b); ++i)
+        for (std::int64_t j = j0; j < std::min(cols, j0 + b); ++j) out[j * rows + i] = in[i * cols + j];
+}
+
+// Sum over the rows of a [rows, n] matrix (rows ld apart) into out [n].
+template <class T>
+void column_sums(const T* m, std::int64_t rows, std::int64_t n, std::int64_t ld, T* out) {
   std::fill(out, out + n, T(0));
   const auto& k = kern::table<T>();
-  for (std::int64_t r = 0; r < rows; ++r) k.add_into(m + r * n, out, n);
+  for (std::int64_t r = 0; r < rows; ++r) k.add_into(m + r * ld, out, n);
 }
 
 // The input time step read at processing step s.
@@ -273,16 +283,24 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
     }
   }
 
-  Tensor dz_t(Shape{S, N, G}, dt), dinner_t, drh_t, dhm_t;
+  // The gate gradients of all steps, rows padded when G would put them a multiple of 2 KB apart:
+  // the GEMMs then read them in place instead of packing them at every step to dodge L1 set
+  // conflicts (LSTM(128) in float32 has 2 KB rows).
+  const std::int64_t ldz = (G * static_cast<std::int64_t>(sizeof(T))) % 2048 == 0 ? G + 64 / static_cast<std::int64_t>(sizeof(T)) : G;
+  Tensor dz_t(Shape{S, N, ldz}, dt), dinner_t, drh_t, dhm_t;
   T* dz_all = dz_t.data<T>();
-  if (sp.cell == Cell::gru) dinner_t = Tensor(Shape{S, N, G}, dt);
+  if (sp.cell == Cell::gru) dinner_t = Tensor(Shape{S, N, ldz}, dt);
   if (sp.cell == Cell::gru_reset_before) {
     drh_t = Tensor(Shape{N, U}, dt);
     dhm_t = Tensor(Shape{N, U}, dt);
   } else if (s.recurrent_dropout_mask.defined()) {
     dhm_t = Tensor(Shape{N, U}, dt);
   }
-  const T* rk = s.recurrent_kernel.data<T>();
+  // The recurrent kernel transposed once, [G, U]: each step's dZ·Uᵀ then reads a row-major B
+  // (in place for a small batch) instead of packing a transposed one at every step.
+  Tensor rkt_t(Shape{G, U}, dt);
+  transpose_into(s.recurrent_kernel.data<T>(), U, G, rkt_t.data<T>());
+  const T* rkt = rkt_t.data<T>();
   const T* pm_rec = s.recurrent_dropout_mask.defined() ? s.recurrent_dropout_mask.data<T>() : nullptr;
   const std::int64_t grain = row_grain(G);
 
@@ -292,14 +310,14 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
     const T* hp = s.h.data<T>() + st * N * U;
     const T* a = pm_rec ? s.hm.data<T>() + st * N * U : hp;
     const T* aux = s.aux.defined() ? s.aux.data<T>() + st * N * U : nullptr;
-    T* dz = dz_all + st * N * G;
-    T* dinner = sp.cell == Cell::gru ? dinner_t.data<T>() + st * N * G : dz;
+    T* dz = dz_all + st * N * ldz;
+    T* dinner = sp.cell == Cell::gru ? dinner_t.data<T>() + st * N * ldz : dz;
     parallel_for(0, N, grain, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t n = b; n < e; ++n) {
-        T* dzr = dz + n * G;
+        T* dzr = dz + n * ldz;
         if (keep && !keep[st * N + n]) {  // the state passed through: so does its gradient
           std::fill(dzr, dzr + G, T(0));
-          if (sp.cell == Cell::gru) std::fill(dinner + n * G, dinner + (n + 1) * G, T(0));
+          if (sp.cell == Cell::gru) std::fill(dinner + n * ldz, dinner + n * ldz + G, T(0));
           copy_row(dh + n * U, dh_next + n * U, U);
           continue;
         }
@@ -315,7 +333,7 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
             std::fill(dh_next + n * U, dh_next + (n + 1) * U, T(0));
             break;
           case Cell::gru:
-            kt.gru_backward(z + n * G, aux + n * U, hp + n * U, dh + n * U, dzr, dinner + n * G, dh_next + n * U, U,
+            kt.gru_backward(z + n * G, aux + n * U, hp + n * U, dh + n * U, dzr, dinner + n * ldz, dh_next + n * U, U,
                             act, rec);
             break;
           case Cell::gru_reset_before:
@@ -330,20 +348,20 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
     if (sp.cell == Cell::gru_reset_before) {
       T* drh = drh_t.data<T>();
       T* dhm = dhm_t.data<T>();
-      gemm<T>(false, true, N, U, U, dz + 2 * U, G, rk + 2 * U, G, drh, U);
+      gemm<T>(false, false, N, U, U, dz + 2 * U, ldz, rkt + 2 * U * U, U, drh, U);
       parallel_for(0, N, grain, [&](std::int64_t b, std::int64_t e) {
         for (std::int64_t n = b; n < e; ++n)
-          kt.gru_rb_backward_gates(z + n * G, a + n * U, drh + n * U, dz + n * G, dhm + n * U, U, rec);
+          kt.gru_rb_backward_gates(z + n * G, a + n * U, drh + n * U, dz + n * ldz, dhm + n * U, U, rec);
       });
-      gemm<T>(false, true, N, U, 2 * U, dz, G, rk, G, dhm, U, acc);
+      gemm<T>(false, false, N, U, 2 * U, dz, ldz, rkt, U, dhm, U, acc);
       if (pm_rec) kt.mul_add(dhm, pm_rec, dh_next, N * U);
       else et.add_into(dhm, dh_next, N * U);
     } else if (pm_rec) {
       T* dhm = dhm_t.data<T>();
-      gemm<T>(false, true, N, U, G, dinner, G, rk, G, dhm, U);
+      gemm<T>(false, false, N, U, G, dinner, ldz, rkt, U, dhm, U);
       kt.mul_add(dhm, pm_rec, dh_next, N * U);
     } else {
-      gemm<T>(false, true, N, U, G, dinner, G, rk, G, dh_next, U, acc);
+      gemm<T>(false, false, N, U, G, dinner, ldz, rkt, U, dh_next, U, acc);
     }
     std::swap(dh, dh_next);
     std::swap(dh_t, dh_next_t);
@@ -356,27 +374,27 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
   const T* dinner_all = sp.cell == Cell::gru ? dinner_t.data<T>() : dz_all;
   if (want.kernel) {
     out.kernel = Tensor(Shape{F, G}, dt);
-    gemm<T>(true, false, F, G, rows, s.xt.data<T>(), F, dz_all, G, out.kernel.data<T>(), G);
+    gemm<T>(true, false, F, G, rows, s.xt.data<T>(), F, dz_all, ldz, out.kernel.data<T>(), G);
   }
   if (want.recurrent_kernel) {
     out.recurrent_kernel = Tensor(Shape{U, G}, dt);
     T* drk = out.recurrent_kernel.data<T>();
     const T* a = s.hm.defined() ? s.hm.data<T>() : s.h.data<T>();  // h[0:T]: the state entering each step
     if (sp.cell == Cell::gru_reset_before) {
-      gemm<T>(true, false, U, 2 * U, rows, a, U, dz_all, G, drk, G);
-      gemm<T>(true, false, U, U, rows, s.aux.data<T>(), U, dz_all + 2 * U, G, drk + 2 * U, G);
+      gemm<T>(true, false, U, 2 * U, rows, a, U, dz_all, ldz, drk, G);
+      gemm<T>(true, false, U, U, rows, s.aux.data<T>(), U, dz_all + 2 * U, ldz, drk + 2 * U, G);
     } else {
-      gemm<T>(true, false, U, G, rows, a, U, dinner_all, G, drk, G);
+      gemm<T>(true, false, U, G, rows, a, U, dinner_all, ldz, drk, G);
     }
   }
   if (want.bias) {
     out.bias = bias_rank == 2 ? Tensor(Shape{2, G}, dt) : Tensor(Shape{G}, dt);
-    column_sums(dz_all, rows, G, out.bias.data<T>());
-    if (bias_rank == 2) column_sums(dinner_all, rows, G, out.bias.data<T>() + G);
+    column_sums(dz_all, rows, G, ldz, out.bias.data<T>());
+    if (bias_rank == 2) column_sums(dinner_all, rows, G, ldz, out.bias.data<T>() + G);
   }
   if (want.x) {
     Tensor dxt(Shape{S, N, F}, dt);
-    gemm<T>(false, true, rows, F, G, dz_all, G, s.kernel.data<T>(), G, dxt.data<T>(), F);
+    gemm<T>(false, true, rows, F, G, dz_all, ldz, s.kernel.data<T>(), G, dxt.data<T>(), F);
     out.x = Tensor(Shape{N, S, F}, dt);
     const T* src = dxt.data<T>();
     const T* pm = s.dropout_mask.defined() ? s.dropout_mask.data<T>() : nullptr;

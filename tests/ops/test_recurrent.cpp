@@ -333,6 +333,37 @@ BOOST_AUTO_TEST_CASE(fused_and_unrolled_paths_agree_in_float32_on_every_isa) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(fused_and_unrolled_paths_agree_with_padded_gate_rows) {
+  // Gate widths of 2 KB multiples (LSTM(64), GRU(256), SimpleRNN(256) in float64) take the padded
+  // gradient buffer of core/recurrent.cpp; the unrolled ops are the reference here.
+  const std::pair<Kind, std::int64_t> cases[] = {{Kind::lstm, 64}, {Kind::gru, 256}, {Kind::gru_reset_before, 256},
+                                                 {Kind::simple_rnn, 256}};
+  for (const auto& [kind, units] : cases) {
+    Generator g(750 + units);
+    const Sizes s{2, 3, 3, units};
+    const std::vector<Tensor> in = random_inputs(kind, s, g);
+    const std::vector<Tensor> w = loss_weights(s, true, g);
+    RecurrentOptions o;
+    o.return_sequences = true;
+    o.mask = Tensor::from_values({1, 0, 1, 1, 1, 1}, Shape{2, 3}, DType::float64);
+    std::vector<Tensor> sources;
+    for (const Tensor& t : in)
+      if (t.defined()) sources.push_back(t);
+    GradientTape fused;
+    for (const Tensor& t : sources) fused.watch(t);
+    const std::vector<Tensor> a = fused.gradient(weighted_loss(call(kind, in, o), w), sources);
+    GradientTape outer, inner;
+    for (const Tensor& t : sources) {
+      outer.watch(t);
+      inner.watch(t);
+    }
+    const std::vector<Tensor> b = inner.gradient(weighted_loss(call(kind, in, o), w), sources);
+    for (std::size_t i = 0; i < a.size(); ++i)
+      test::check_close(a[i], b[i].to_vector<double>(), 1e-10, 1e-12,
+                        std::string(kind_name(kind)) + " input " + std::to_string(i));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(activation_names) {
   BOOST_TEST(static_cast<int>(rnn_activation("hard_sigmoid", 2)) == static_cast<int>(RnnActivation::hard_sigmoid));
   BOOST_TEST(static_cast<int>(rnn_activation("hard_sigmoid")) == static_cast<int>(RnnActivation::hard_sigmoid_keras3));
