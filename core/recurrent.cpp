@@ -47,14 +47,46 @@ void column_sums(const T* m, std::int64_t rows, std::int64_t n, std::int64_t ld,
   for (std::int64_t r = 0; r < rows; ++r) k.add_into(m + r * ld, out, n);
 }
 
+// out = a * b elementwise.
+template <class T>
+void mul(const T* a, const T* b, T* out, std::int64_t n) {
+  kern::table<T>().binary[static_cast<int>(kern::Binary::mul)][static_cast<int>(kern::Layout::vv)](a, b, out, n);
+}
+
 // The input time step read at processing step s.
 std::int64_t input_step(const Spec& sp, std::int64_t s, std::int64_t steps) { return sp.go_backwards ? steps - 1 - s : s; }
+
+// Moves [N, T, F] batch-major rows to [T, N, F] in processing order (or back, with to_time_major
+// false), times a per-sample row mask [N, F] when given (the input dropout mask, fixed over time).
+template <class T>
+void reorder(const Spec& sp, const T* src, T* dst, std::int64_t N, std::int64_t S, std::int64_t F, const T* row_mask,
+             bool to_time_major) {
+  parallel_for(0, S, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, N * F)), [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t st = b; st < e; ++st)
+      for (std::int64_t n = 0; n < N; ++n) {
+        const std::int64_t batch_major = (n * S + input_step(sp, st, S)) * F, time_major = (st * N + n) * F;
+        const T* from = src + (to_time_major ? batch_major : time_major);
+        T* to = dst + (to_time_major ? time_major : batch_major);
+        if (row_mask) mul(from, row_mask + n * F, to, F);
+        else copy_row(from, to, F);
+      }
+  });
+}
+
+// Whether sample n's last output is its final state (else it is zero): it took some step, or with
+// zero_output_for_mask the last one.
+bool last_output_is_state(const Spec& sp, const std::uint8_t* keep, std::int64_t n, std::int64_t N, std::int64_t S) {
+  if (!keep) return true;
+  if (sp.zero_output_for_mask) return keep[(S - 1) * N + n];
+  for (std::int64_t st = 0; st < S; ++st)
+    if (keep[st * N + n]) return true;
+  return false;
+}
 
 template <class T>
 Forward forward_t(const Spec& sp, const Tensor& x, const Tensor& kernel, const Tensor& rkernel, const Tensor& bias,
                   const Tensor& h0, const Tensor& c0, const Tensor& mask, const Tensor& dmask, const Tensor& rmask) {
   const auto& kt = kern::recurrent_table<T>();
-  const auto& et = kern::table<T>();
   const DType dt = x.dtype();
   const std::int64_t N = x.dim(0), S = x.dim(1), F = x.dim(2), U = rkernel.dim(0);
   const std::int64_t G = gate_width(sp.cell, U);
@@ -74,20 +106,7 @@ Forward forward_t(const Spec& sp, const Tensor& x, const Tensor& kernel, const T
 
   // Inputs to time-major processing order, times the input dropout mask (fixed over time).
   s.xt = Tensor(Shape{S, N, F}, dt);
-  {
-    const T* px = x.data<T>();
-    const T* pm = dmask.defined() ? dmask.data<T>() : nullptr;
-    T* pxt = s.xt.data<T>();
-    parallel_for(0, S, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, N * F)), [&](std::int64_t b, std::int64_t e) {
-      for (std::int64_t st = b; st < e; ++st)
-        for (std::int64_t n = 0; n < N; ++n) {
-          const T* src = px + (n * S + input_step(sp, st, S)) * F;
-          T* dst = pxt + (st * N + n) * F;
-          if (pm) et.binary[static_cast<int>(kern::Binary::mul)][static_cast<int>(kern::Layout::vv)](src, pm + n * F, dst, F);
-          else copy_row(src, dst, F);
-        }
-    });
-  }
+  reorder(sp, x.data<T>(), s.xt.data<T>(), N, S, F, dmask.defined() ? dmask.data<T>() : nullptr, true);
   if (mask.defined()) {
     s.keep.assign(static_cast<std::size_t>(S * N), 0);
     const Tensor m = convert(mask, DType::float64);
@@ -132,7 +151,7 @@ Forward forward_t(const Spec& sp, const Tensor& x, const Tensor& kernel, const T
     const T* a = hp;  // what multiplies the recurrent kernel
     if (pm_rec) {
       T* hm = s.hm.data<T>() + st * N * U;
-      et.binary[static_cast<int>(kern::Binary::mul)][static_cast<int>(kern::Layout::vv)](hp, pm_rec, hm, N * U);
+      mul(hp, pm_rec, hm, N * U);
       a = hm;
     }
     T* aux = s.aux.defined() ? s.aux.data<T>() + st * N * U : nullptr;
@@ -202,16 +221,9 @@ Forward forward_t(const Spec& sp, const Tensor& x, const Tensor& kernel, const T
         else copy_row(dst - U, dst, U);
       }
   } else {
-    for (std::int64_t n = 0; n < N; ++n) {
-      bool taken = !keep;
-      if (keep) {
-        if (sp.zero_output_for_mask) taken = keep[(S - 1) * N + n];
-        else
-          for (std::int64_t st = 0; st < S && !taken; ++st) taken = keep[st * N + n];
-      }
-      if (taken) copy_row(ph + (S * N + n) * U, po + n * U, U);
+    for (std::int64_t n = 0; n < N; ++n)
+      if (last_output_is_state(sp, keep, n, N, S)) copy_row(ph + (S * N + n) * U, po + n * U, U);
       else std::fill(po + n * U, po + (n + 1) * U, T(0));
-    }
   }
   copy_row(ph + S * N * U, po + out_rows * U, N * U);
   if (lstm) copy_row(s.c.data<T>() + S * N * U, po + (out_rows + N) * U, N * U);
@@ -270,17 +282,8 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
       }
     }
   } else {
-    // The last output is the final h of every row that took a step (the last step, with
-    // zero_output_for_mask), and zero otherwise.
-    for (std::int64_t n = 0; n < N; ++n) {
-      bool taken = !keep;
-      if (keep) {
-        if (sp.zero_output_for_mask) taken = keep[(S - 1) * N + n];
-        else
-          for (std::int64_t st = 0; st < S && !taken; ++st) taken = keep[st * N + n];
-      }
-      if (taken) et.add_into(g + n * U, dh + n * U, U);
-    }
+    for (std::int64_t n = 0; n < N; ++n)
+      if (last_output_is_state(sp, keep, n, N, S)) et.add_into(g + n * U, dh + n * U, U);
   }
 
   // The gate gradients of all steps, rows padded when G would put them a multiple of 2 KB apart:
@@ -396,18 +399,8 @@ Gradients backward_t(const Saved& s, const Tensor& grad, const Wanted& want, int
     Tensor dxt(Shape{S, N, F}, dt);
     gemm<T>(false, true, rows, F, G, dz_all, ldz, s.kernel.data<T>(), G, dxt.data<T>(), F);
     out.x = Tensor(Shape{N, S, F}, dt);
-    const T* src = dxt.data<T>();
-    const T* pm = s.dropout_mask.defined() ? s.dropout_mask.data<T>() : nullptr;
-    T* px = out.x.data<T>();
-    parallel_for(0, S, std::max<std::int64_t>(1, 65536 / std::max<std::int64_t>(1, N * F)), [&](std::int64_t b, std::int64_t e) {
-      for (std::int64_t st = b; st < e; ++st)
-        for (std::int64_t n = 0; n < N; ++n) {
-          const T* row = src + (st * N + n) * F;
-          T* dst = px + (n * S + input_step(sp, st, S)) * F;
-          if (pm) et.binary[static_cast<int>(kern::Binary::mul)][static_cast<int>(kern::Layout::vv)](row, pm + n * F, dst, F);
-          else copy_row(row, dst, F);
-        }
-    });
+    reorder(sp, dxt.data<T>(), out.x.data<T>(), N, S, F, s.dropout_mask.defined() ? s.dropout_mask.data<T>() : nullptr,
+            false);
   }
   return out;
 }
