@@ -21,6 +21,12 @@
 /// returns sequences). tfjs-layers differs only there: it repeats the previous *state*, so a
 /// sequence that starts masked gives h0 rather than zeros; the two agree when h0 is zero.
 ///
+/// Dropout (the layer draws the masks once per call, as Keras does per sequence): dropout_mask
+/// multiplies x_t before the kernel at every step; recurrent_dropout_mask multiplies h_{t-1} where
+/// it meets recurrent_kernel (for GRU with reset_after=false also inside r * h), never the carried
+/// state. That is Keras 3's LSTMCell and SimpleRNNCell; Keras' GRUCell has varied (TF 2's
+/// implementation=2 also mixes the masked state into z * h_{t-1}; tfjs does too).
+///
 /// Second-order gradients: when a tape records while another differentiates through one of these
 /// ops, the backward pass runs through the same cell written with differentiable ops (unrolled
 /// over time), so nested tapes see it; the fused first-order path is used otherwise.
