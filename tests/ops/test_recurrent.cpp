@@ -203,13 +203,13 @@ BOOST_AUTO_TEST_CASE(central_differences_with_masks_go_backwards_and_dropout_mas
   const Sizes s{3, 5, 3, 3};
   std::uint64_t seed = 200;
   for (Kind kind : all_kinds)
-    for (int variant = 0; variant < 4; ++variant) {
+    for (int variant = 0; variant < 5; ++variant) {
       Generator g(++seed);
       RecurrentOptions o;
       o.mask = sequence_mask(s);
       o.go_backwards = variant % 2 == 1;
-      o.return_sequences = variant != 3;
-      o.zero_output_for_mask = variant == 2;
+      o.return_sequences = variant < 3;
+      o.zero_output_for_mask = variant == 2 || variant == 4;
       if (variant >= 2) {
         o.dropout_mask = dropout_like(Shape{s.n, s.features}, g);
         o.recurrent_dropout_mask = dropout_like(Shape{s.n, s.units}, g);
