@@ -362,7 +362,8 @@ BOOST_AUTO_TEST_CASE(fused_and_unrolled_paths_agree_in_float32_on_every_isa) {
 
 BOOST_AUTO_TEST_CASE(fused_and_unrolled_paths_agree_with_padded_gate_rows) {
   // Gate widths of 2 KB multiples (LSTM(64), GRU(256), SimpleRNN(256) in float64) take the padded
-  // gradient buffer of core/recurrent.cpp; the unrolled ops are the reference here.
+  // gradient buffer of core/recurrent.cpp; the unrolled ops (the second-order path) are the
+  // reference here, with masks, dropout masks and go_backwards.
   const std::pair<Kind, std::int64_t> cases[] = {{Kind::lstm, 64}, {Kind::gru, 256}, {Kind::gru_reset_before, 256},
                                                  {Kind::simple_rnn, 256}};
   for (const auto& [kind, units] : cases) {
@@ -372,7 +373,10 @@ BOOST_AUTO_TEST_CASE(fused_and_unrolled_paths_agree_with_padded_gate_rows) {
     const std::vector<Tensor> w = loss_weights(s, true, g);
     RecurrentOptions o;
     o.return_sequences = true;
+    o.go_backwards = units == 256;
     o.mask = Tensor::from_values({1, 0, 1, 1, 1, 1}, Shape{2, 3}, DType::float64);
+    o.dropout_mask = dropout_like(Shape{s.n, s.features}, g);
+    o.recurrent_dropout_mask = dropout_like(Shape{s.n, s.units}, g);
     std::vector<Tensor> sources;
     for (const Tensor& t : in)
       if (t.defined()) sources.push_back(t);
