@@ -6,5 +6,6 @@
 #include "ops/dropout.hpp"
 #include "ops/gradcheck.hpp"
 #include "ops/inspect.hpp"
+#include "ops/recurrent.hpp"
 #include "ops/reduction.hpp"
 #include "ops/shape.hpp"
