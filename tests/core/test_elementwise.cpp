@@ -21,6 +21,15 @@ double ref_unary(Unary op, double x) {
     case Unary::relu: return std::isnan(x) ? x : (x < 0 ? 0 : x);
     case Unary::sigmoid: return 1 / (1 + std::exp(-x));
     case Unary::tanh: return std::tanh(x);
+    case Unary::log1p: return std::log1p(x);
+    case Unary::expm1: return std::expm1(x);
+    case Unary::sin: return std::sin(x);
+    case Unary::cos: return std::cos(x);
+    case Unary::erf: return std::erf(x);
+    case Unary::softplus: return std::log1p(std::exp(x));
+    case Unary::silu: return x / (1 + std::exp(-x));
+    case Unary::gelu: return 0.5 * x * std::erfc(-x / std::sqrt(2.0));
+    case Unary::gelu_tanh: return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
     default: return 0;
   }
 }
@@ -124,7 +133,9 @@ BOOST_AUTO_TEST_CASE(nan_and_inf_propagate) {
       std::vector<double> v(17, 1.0);
       v[0] = NAN, v[1] = inf, v[2] = -inf, v[15] = NAN, v[16] = -inf;
       Tensor x = Tensor::from_vector(v, Shape{17}).to(dt);
-      for (Unary u : {Unary::neg, Unary::exp, Unary::relu, Unary::sigmoid, Unary::tanh, Unary::abs, Unary::square}) {
+      for (Unary u : {Unary::neg, Unary::exp, Unary::relu, Unary::sigmoid, Unary::tanh, Unary::abs, Unary::square,
+                      Unary::log1p, Unary::expm1, Unary::sin, Unary::cos, Unary::erf, Unary::softplus, Unary::silu,
+                      Unary::gelu, Unary::gelu_tanh}) {
         std::vector<double> want;
         for (double e : v) want.push_back(ref_unary(u, e));
         test::check_close(core::unary(u, x), want, 1e-6, 1e-6, "special values, unary " + std::to_string(static_cast<int>(u)));
