@@ -146,7 +146,10 @@ struct OpMin {
     template <class T> static T f(T a, T b) { return (a op b) ? T(1) : T(0); }                \
   };
 TG_CMP_OP(OpEq, ==)
-TG_CMP_OP(OpNe, !=)
+struct OpNe {  // not (a == b): true for NaN, as IEEE and NumPy (xsimd's != is an ordered compare)
+  template <class T> static B<T> f(const B<T>& a, const B<T>& b) { return xsimd::select(a == b, B<T>(T(0)), B<T>(T(1))); }
+  template <class T> static T f(T a, T b) { return (a != b) ? T(1) : T(0); }
+};
 TG_CMP_OP(OpLt, <)
 TG_CMP_OP(OpLe, <=)
 TG_CMP_OP(OpGt, >)

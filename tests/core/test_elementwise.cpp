@@ -141,7 +141,9 @@ BOOST_AUTO_TEST_CASE(nan_and_inf_propagate) {
         test::check_close(core::unary(u, x), want, 1e-6, 1e-6, "special values, unary " + std::to_string(static_cast<int>(u)));
       }
       Tensor ones = Tensor::ones(Shape{17}, dt);
-      for (Binary b : {Binary::add, Binary::mul, Binary::maximum, Binary::minimum, Binary::div}) {
+      // Comparisons with NaN are false except not_equal, as IEEE and NumPy say.
+      for (Binary b : {Binary::add, Binary::mul, Binary::maximum, Binary::minimum, Binary::div, Binary::eq, Binary::ne,
+                       Binary::lt, Binary::le, Binary::gt, Binary::ge}) {
         std::vector<double> want;
         for (double e : v) want.push_back(ref_binary(b, e, 1.0));
         test::check_close(core::binary(b, x, ones), want, 1e-6, 1e-6, "special values, binary");
