@@ -71,13 +71,16 @@ Tensor batch_matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b
         return;
       }
       const std::vector<std::int64_t> oa = batch_offsets(ba, batch, M * K), ob = batch_offsets(bb, batch, K * N);
-      const std::int64_t work = std::max<std::int64_t>(1, M * N * std::max<std::int64_t>(K, 1));
-      parallel_for(0, batch.numel(), std::max<std::int64_t>(1, task_work / work), [&](std::int64_t lo, std::int64_t hi) {
+      auto run = [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t i = lo; i < hi; ++i) {
           const auto u = static_cast<std::size_t>(i);
           gemm<T>(trans_a, trans_b, M, N, K, pa + oa[u], lda, pb + ob[u], ldb, pc + i * M * N, N);
         }
-      });
+      };
+      // A product big enough to thread inside the GEMM runs alone; small ones share the threads.
+      const std::int64_t work = std::max<std::int64_t>(1, M * N * std::max<std::int64_t>(K, 1));
+      if (work >= task_work) run(0, batch.numel());
+      else parallel_for(0, batch.numel(), std::max<std::int64_t>(1, task_work / work), run);
     }
   });
   return c;

@@ -73,9 +73,9 @@ struct OpSoftplus {  // max(x, 0) + log1p(exp(-|x|)): no overflow, exact for lar
 struct OpSilu {  // x * sigmoid(x)
   template <class T> static B<T> f(const B<T>& x) { return x / (B<T>(T(1)) + xsimd::exp(-x)); }
 };
-struct OpGelu {  // x * Phi(x) = x/2 (1 + erf(x / sqrt 2))
+struct OpGelu {  // x Phi(x) = x/2 erfc(-x / sqrt 2): erfc keeps the negative tail's digits (1 + erf cancels)
   template <class T> static B<T> f(const B<T>& x) {
-    return T(0.5) * x * (B<T>(T(1)) + xsimd::erf(x * B<T>(T(0.70710678118654752440))));
+    return T(0.5) * x * xsimd::erfc(x * B<T>(T(-0.70710678118654752440)));
   }
 };
 struct OpGeluTanh {  // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))

@@ -129,6 +129,13 @@ BOOST_AUTO_TEST_CASE(extreme_inputs_stay_finite) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(gelu_keeps_its_negative_tail) {
+  // x/2 erfc(-x / sqrt 2) (torch.special.erfc, float64): 1 + erf(x / sqrt 2) would lose it to cancellation.
+  const Tensor x = Tensor::from_values({-8, -6}, Shape{2}, DType::float64);
+  test::check_close(gelu(x), {-4.976768459417456e-15, -5.919525870226208e-09}, 1e-12, 0, "float64");
+  test::check_close(gelu(x.to(DType::float32)), {-4.976768459417456e-15, -5.919525870226208e-09}, 1e-5, 0, "float32");
+}
+
 BOOST_AUTO_TEST_CASE(activations_without_a_tape_and_unwatched) {
   const Tensor x = Tensor::from_values({-2, 0.5}, Shape{2}, DType::float64);
   test::check_close(leaky_relu(x), {-0.4, 0.5}, 1e-15, 0, "tf.nn default slope 0.2");

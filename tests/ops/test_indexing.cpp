@@ -84,6 +84,8 @@ BOOST_AUTO_TEST_CASE(gradients_at_odd_sizes_and_second_order) {
     auto weighted = [&](const Tensor& y) { return test::random_tensor(y.shape(), g, DType::float64); };
     const Tensor w1 = weighted(slice(x, 1, 4, None, -2));
     test::expect_gradients([&](const std::vector<Tensor>& v) { return slice(v[0], 1, 4, None, -2) * w1; }, {x}, "slice -2");
+    test::expect_gradients([&](const std::vector<Tensor>& v) { return v[0].slice(1, 4, None, -2) * w1; }, {x},
+                           "slice method");
     const Tensor w2 = weighted(x.index({Slice(None, None, -1), NewAxis, Slice(1, -1)}));
     test::expect_gradients(
         [&](const std::vector<Tensor>& v) { return v[0].index({Slice(None, None, -1), NewAxis, Slice(1, -1)}) * w2; }, {x},

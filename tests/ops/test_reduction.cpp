@@ -125,6 +125,28 @@ BOOST_AUTO_TEST_CASE(logsumexp_extremes_and_std_of_a_constant) {
   BOOST_TEST(tg::std(v, {0}, true).shape() == Shape{1});
 }
 
+BOOST_AUTO_TEST_CASE(second_order_and_no_gradient_path) {
+  Generator g(45);
+  const Tensor x = test::random_tensor(Shape{3, 4}, g, DType::float64);
+  const Tensor w = test::random_tensor(Shape{3, 4}, g, DType::float64);
+  for (const auto& [name, f] : std::vector<std::pair<std::string, std::function<Tensor(const Tensor&)>>>{
+           {"logsumexp", [](const Tensor& t) { return logsumexp(t, {1}); }},
+           {"var", [](const Tensor& t) { return var(t, {0}, false, 1); }},
+           {"std", [](const Tensor& t) { return tg::std(t, {1}); }},
+           {"reduce_min", [](const Tensor& t) { return reduce_min(t * t, {1}); }}})
+    test::expect_gradients(
+        [&, f = f](const std::vector<Tensor>& v) {
+          GradientTape inner;
+          inner.watch(v[0]);
+          return inner.gradient(sum(square(f(v[0]))), v[0]) * w;
+        },
+        {x}, name + " second order", 1e-5, 1e-5);
+  GradientTape tape;  // nothing watched: nothing recorded, no gradient
+  const Tensor y = sum(prod(x, {1})) + sum(var(x)) + sum(logsumexp(x)) + sum(reduce_min(x, {0}));
+  BOOST_TEST(tape.size() == 0u);
+  BOOST_TEST(!tape.gradient(y, x).defined());
+}
+
 BOOST_AUTO_TEST_CASE(new_reduction_errors_name_the_op) {
   Tensor x = Tensor::zeros(Shape{2, 3});
   test::check_throws_with([&] { prod(x, {2}); }, {"prod", "axis 2", "rank 2"});

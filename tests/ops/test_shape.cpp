@@ -100,6 +100,17 @@ BOOST_AUTO_TEST_CASE(shape_op_results_by_hand) {
   BOOST_TEST(expand_dims(Tensor::scalar(2), 0).shape() == Shape{1});
 }
 
+BOOST_AUTO_TEST_CASE(new_shape_ops_without_a_watched_input) {
+  const Tensor x = Tensor::ones(Shape{2, 3}, DType::float64);
+  Tensor w = Tensor::full(Shape{1}, 2, DType::float64);
+  GradientTape tape;
+  tape.watch(w);
+  const Tensor y = sum(stack({x, x}) * w) + sum(tile(x, {2, 1})) + sum(split(x, 3, 1)[0]) + sum(squeeze(expand_dims(x, 0)));
+  const auto grads = tape.gradient(y, {x, w});
+  BOOST_TEST(!grads[0].defined());
+  test::check_close(grads[1], {12}, 0, 0, "only the stack reaches w");
+}
+
 BOOST_AUTO_TEST_CASE(new_shape_op_errors_name_the_op_and_shapes) {
   const Tensor x = Tensor::zeros(Shape{2, 3});
   test::check_throws_with([&] { stack({x, Tensor::zeros(Shape{3, 2})}); }, {"stack", "tensor 1", "(3, 2)", "(2, 3)"});
