@@ -86,38 +86,45 @@ int main(int argc, char** argv) {
   const std::int64_t B = 32, T = 64, D = 128;  // batch, sequence, width
   const tg::Tensor x = tg_rand({B, T, D}, gen);
   const tg::Tensor k = tg_rand({B, T, D}, gen);
-  torch::Tensor px = torch::from_blob(const_cast<float*>(x.data<float>()), {B, T, D}).clone().requires_grad_(true);
+  torch::Tensor px =
+      torch::from_blob(const_cast<float*>(x.data<float>()), {B, T, D}).clone().requires_grad_(true);
   torch::Tensor pk = torch::from_blob(const_cast<float*>(k.data<float>()), {B, T, D}).clone();
 
-  compare("matmul [32,64,128] x [32,64,128]^T", samples, [&] { tg_step(x, [&](const tg::Tensor& t) { return tg::matmul(t, k, false, true); }); },
-          [&] { torch_step(px, [&](const torch::Tensor& t) { return torch::matmul(t, pk.transpose(-1, -2)); }); });
+  auto tg_row = [&](const char* what, const std::function<tg::Tensor(const tg::Tensor&)>& f,
+                    const std::function<torch::Tensor(const torch::Tensor&)>& pf) {
+    compare(what, samples, [&] { tg_step(x, f); }, [&] { torch_step(px, pf); });
+  };
+  tg_row("matmul [32,64,128] x [32,64,128]^T", [&](const tg::Tensor& t) { return tg::matmul(t, k, false, true); },
+         [&](const torch::Tensor& t) { return torch::matmul(t, pk.transpose(-1, -2)); });
   const tg::Tensor w = tg_rand({D, D}, gen);
   torch::Tensor pw = torch::from_blob(const_cast<float*>(w.data<float>()), {D, D}).clone();
-  compare("matmul [32,64,128] x [128,128]", samples, [&] { tg_step(x, [&](const tg::Tensor& t) { return tg::matmul(t, w); }); },
-          [&] { torch_step(px, [&](const torch::Tensor& t) { return torch::matmul(t, pw); }); });
-  compare("gelu [32,64,128]", samples, [&] { tg_step(x, [](const tg::Tensor& t) { return tg::gelu(t); }); },
-          [&] { torch_step(px, [](const torch::Tensor& t) { return torch::gelu(t); }); });
-  compare("silu [32,64,128]", samples, [&] { tg_step(x, [](const tg::Tensor& t) { return tg::silu(t); }); },
-          [&] { torch_step(px, [](const torch::Tensor& t) { return torch::silu(t); }); });
-  compare("logsumexp [32,64,128] axis -1", samples, [&] { tg_step(x, [](const tg::Tensor& t) { return tg::logsumexp(t, {-1}); }); },
-          [&] { torch_step(px, [](const torch::Tensor& t) { return torch::logsumexp(t, {-1}); }); });
-  compare("var [32,64,128] axis -1", samples, [&] { tg_step(x, [](const tg::Tensor& t) { return tg::var(t, {-1}); }); },
-          [&] { torch_step(px, [](const torch::Tensor& t) { return torch::var(t, {-1}, false); }); });
+  tg_row("matmul [32,64,128] x [128,128]", [&](const tg::Tensor& t) { return tg::matmul(t, w); },
+         [&](const torch::Tensor& t) { return torch::matmul(t, pw); });
+  tg_row("gelu [32,64,128]", [](const tg::Tensor& t) { return tg::gelu(t); },
+         [](const torch::Tensor& t) { return torch::gelu(t); });
+  tg_row("silu [32,64,128]", [](const tg::Tensor& t) { return tg::silu(t); },
+         [](const torch::Tensor& t) { return torch::silu(t); });
+  tg_row("logsumexp [32,64,128] axis -1", [](const tg::Tensor& t) { return tg::logsumexp(t, {-1}); },
+         [](const torch::Tensor& t) { return torch::logsumexp(t, {-1}); });
+  tg_row("var [32,64,128] axis -1", [](const tg::Tensor& t) { return tg::var(t, {-1}); },
+         [](const torch::Tensor& t) { return torch::var(t, {-1}, false); });
   std::vector<std::int64_t> picks;
   for (std::int64_t i = 0; i < T; i += 2) picks.push_back((i * 7) % T);
   const tg::Tensor idx = tg::Tensor::from_vector(picks, {static_cast<std::int64_t>(picks.size())});
   const torch::Tensor pidx = torch::tensor(picks);
-  compare("gather axis 1 (32 of 64)", samples, [&] { tg_step(x, [&](const tg::Tensor& t) { return tg::gather(t, idx, 1); }); },
-          [&] { torch_step(px, [&](const torch::Tensor& t) { return t.index_select(1, pidx); }); });
-  using namespace tg::indexing;
-  compare("x[:, ::2, 1:-1]", samples,
-          [&] { tg_step(x, [](const tg::Tensor& t) { return t.index({Slice(), Slice(None, None, 2), Slice(1, -1)}); }); },
-          [&] {
-            using torch::indexing::Slice;
-            torch_step(px, [](const torch::Tensor& t) { return t.index({Slice(), Slice(torch::indexing::None, torch::indexing::None, 2), Slice(1, -1)}); });
-          });
-  compare("where(x > 0, x, 0.1 x)", samples,
-          [&] { tg_step(x, [](const tg::Tensor& t) { return tg::where(tg::greater(t, 0.0), t, t * 0.1); }); },
-          [&] { torch_step(px, [](const torch::Tensor& t) { return torch::where(t > 0, t, t * 0.1); }); });
+  tg_row("gather axis 1 (32 of 64)", [&](const tg::Tensor& t) { return tg::gather(t, idx, 1); },
+         [&](const torch::Tensor& t) { return t.index_select(1, pidx); });
+  tg_row(
+      "x[:, ::2, 1:-1]",
+      [](const tg::Tensor& t) {
+        using namespace tg::indexing;
+        return t.index({Slice(), Slice(None, None, 2), Slice(1, -1)});
+      },
+      [](const torch::Tensor& t) {
+        using namespace torch::indexing;
+        return t.index({Slice(), Slice(None, None, 2), Slice(1, -1)});
+      });
+  tg_row("where(x > 0, x, 0.1 x)", [](const tg::Tensor& t) { return tg::where(tg::greater(t, 0.0), t, t * 0.1); },
+         [](const torch::Tensor& t) { return torch::where(t > 0, t, t * 0.1); });
   return 0;
 }

@@ -116,7 +116,8 @@ Tensor strided_scatter(const Tensor& src, const Shape& shape, std::span<const Ax
   Shape counts;
   std::vector<std::int64_t> strides;
   const std::int64_t offset = view_strides(shape, spec, "strided_scatter", counts, strides);
-  if (!(counts == src.shape())) fail("strided_scatter: source ", src.shape(), " does not fill the slice ", counts, " of ", shape);
+  if (!(counts == src.shape()))
+    fail("strided_scatter: source ", src.shape(), " does not fill the slice ", counts, " of ", shape);
   Tensor out = Tensor::full(shape, fill, src.dtype());
   visit_word(src.dtype(), [&](auto w) {
     using W = decltype(w);
@@ -144,7 +145,8 @@ Tensor gather(const Tensor& x, const Tensor& indices, std::int64_t axis_in) {
                [&](std::int64_t lo, std::int64_t hi) {
                  for (std::int64_t r = lo; r < hi; ++r) {
                    const std::int64_t o = r / k, i = idx[static_cast<std::size_t>(r % k)];
-                   std::memcpy(dst + static_cast<std::size_t>(r) * row, src + static_cast<std::size_t>(o * n + i) * row, row);
+                   std::memcpy(dst + static_cast<std::size_t>(r) * row,
+                               src + static_cast<std::size_t>(o * n + i) * row, row);
                  }
                });
   return out;

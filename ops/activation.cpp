@@ -64,7 +64,8 @@ namespace {
 Tensor c(const Tensor& x, double v) { return core::scalar_like(x, v); }
 // The activations built from several core ops would run on integers and truncate; refuse.
 void require_float(const Tensor& x, const char* op) {
-  if (!is_floating(x.dtype())) fail(op, ": expected a float32 or float64 tensor, got ", dtype_name(x.dtype()), " ", x.shape());
+  if (!is_floating(x.dtype()))
+    fail(op, ": expected a float32 or float64 tensor, got ", dtype_name(x.dtype()), " ", x.shape());
 }
 }  // namespace
 

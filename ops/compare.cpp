@@ -8,6 +8,7 @@ namespace tg {
 
 using ops::detail::Grads;
 using ops::detail::needs;
+using ops::detail::Needs;
 
 Tensor equal(const Tensor& a, const Tensor& b) { return core::equal(a, b); }
 Tensor not_equal(const Tensor& a, const Tensor& b) { return core::not_equal(a, b); }
@@ -25,7 +26,7 @@ Tensor greater_equal(const Tensor& a, double b) { return core::greater_equal(a, 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   Tensor y = core::where(cond, a, b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("where", {a, b}, y, [cond, sa = a.shape(), sb = b.shape()](const Tensor& g, const autograd::Needs& m) {
+    autograd::record("where", {a, b}, y, [cond, sa = a.shape(), sb = b.shape()](const Tensor& g, const Needs& m) {
       const Tensor zero = core::scalar_like(g, 0);
       return Grads{needs(m, 0) ? sum_to(where(cond, g, zero), sa) : Tensor(),
                    needs(m, 1) ? sum_to(where(cond, zero, g), sb) : Tensor()};

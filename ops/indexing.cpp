@@ -112,15 +112,16 @@ Tensor index(const Tensor& x, const std::vector<indexing::TensorIndex>& entries)
     if (std::holds_alternative<EllipsisIndex>(v)) ++ellipses;
   }
   if (ellipses > 1) fail("index: more than one Ellipsis in an index of a tensor of shape ", shape);
-  if (tensors > 1) fail("index: at most one tensor entry is supported, got ", tensors, " for a tensor of shape ", shape);
+  if (tensors > 1)
+    fail("index: at most one tensor entry is supported, got ", tensors, " for a tensor of shape ", shape);
   if (consumed > rank) fail("index: ", consumed, " indices for a tensor of shape ", shape, " (rank ", rank, ")");
 
   std::vector<AxisSlice> spec = full_spec(shape);
-  Shape out;                 // the shape after integers, slices and new axes
-  int axis = 0;              // the next axis of x
-  int gather_axis = -1;      // where the tensor entry's axis lands in `out`
+  Shape out;                  // the shape after integers, slices and new axes
+  int axis = 0;               // the next axis of x
+  int gather_axis = -1;       // where the tensor entry's axis lands in `out`
   Tensor idx;
-  std::vector<int> advanced; // list positions of the tensor entry and of integers
+  std::vector<int> advanced;  // list positions of the tensor entry and of integers
   int tensor_entry = -1;
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& v = entries[i].value();
@@ -131,7 +132,8 @@ Tensor index(const Tensor& x, const std::vector<indexing::TensorIndex>& entries)
       spec[static_cast<std::size_t>(axis++)] = {at, 1, 1};
       advanced.push_back(static_cast<int>(i));
     } else if (const auto* s = std::get_if<Slice>(&v)) {
-      spec[static_cast<std::size_t>(axis)] = python_slice(shape[axis], s->start, s->stop, s->step, "index", axis, shape);
+      spec[static_cast<std::size_t>(axis)] =
+          python_slice(shape[axis], s->start, s->stop, s->step, "index", axis, shape);
       out.push_back(spec[static_cast<std::size_t>(axis++)].count);
     } else if (std::holds_alternative<EllipsisIndex>(v)) {
       for (int k = rank - consumed; k > 0; --k) out.push_back(shape[axis++]);
@@ -182,7 +184,8 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
   for (std::size_t d = 0; d < paddings.size(); ++d) {
     const auto [before, after] = paddings[d];
     const std::int64_t n = x.shape()[static_cast<int>(d)];
-    if (before < 0 || after < 0) fail("pad: negative padding (", before, ", ", after, ") for axis ", d, " of ", x.shape());
+    if (before < 0 || after < 0)
+      fail("pad: negative padding (", before, ", ", after, ") for axis ", d, " of ", x.shape());
     const std::int64_t most = mode == PadMode::reflect ? n - 1 : n;
     if (mode != PadMode::constant && (before > most || after > most))
       fail("pad: ", mode == PadMode::reflect ? "reflect" : "symmetric", " padding (", before, ", ", after,

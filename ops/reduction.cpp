@@ -13,6 +13,7 @@
 namespace tg {
 
 using ops::detail::Grads;
+using ops::detail::Needs;
 
 namespace {
 // The shape a reduction's result has with keepdims, so its gradient can broadcast back.
@@ -53,7 +54,7 @@ Tensor extreme(core::ReduceOp op, const char* name, const Tensor& x, const std::
                bool keepdims) {
   Tensor y = core::reduce(op, x, axes, keepdims);
   if (autograd::should_record({&x}))
-    autograd::record(name, {x}, y, [x, y, kept = kept_shape(x.shape(), axes, name)](const Tensor& g, const autograd::Needs&) {
+    autograd::record(name, {x}, y, [x, y, kept = kept_shape(x.shape(), axes, name)](const Tensor& g, const Needs&) {
       const Tensor yk = y.reshape(std::span<const std::int64_t>(kept.begin(), static_cast<std::size_t>(kept.rank())));
       const Tensor hit = core::equal(x, yk);
       const Tensor share = core::div(hit, core::broadcast_to(core::sum_to(hit, kept), x.shape()));
@@ -113,14 +114,15 @@ Tensor reduce_min(const Tensor& x, const std::vector<std::int64_t>& axes, bool k
 Tensor prod(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims) {
   Tensor y = core::prod(x, axes, keepdims);
   if (autograd::should_record({&x}))
-    autograd::record("prod", {x}, y, [x, axes, kept = kept_shape(x.shape(), axes, "prod")](const Tensor& g, const autograd::Needs&) {
+    autograd::record("prod", {x}, y, [x, axes, kept = kept_shape(x.shape(), axes, "prod")](const Tensor& g, const Needs&) {
       return Grads{broadcast_to(reshape_to(g, kept), x.shape()) * prod_of_others(x, axes)};
     });
   return y;
 }
 
 Tensor var(const Tensor& x, const std::vector<std::int64_t>& axes, bool keepdims, std::int64_t ddof) {
-  if (!is_floating(x.dtype())) fail("var: expected a float32 or float64 tensor, got ", dtype_name(x.dtype()), " ", x.shape());
+  if (!is_floating(x.dtype()))
+    fail("var: expected a float32 or float64 tensor, got ", dtype_name(x.dtype()), " ", x.shape());
   const Shape kept = kept_shape(x.shape(), axes, "var");
   const std::int64_t n = kept.numel() ? x.numel() / kept.numel() : 0;
   const Tensor d = x - mean(x, axes, true);

@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "core/elementwise.hpp"
+#include "core/strided.hpp"
 #include "test_util.hpp"
 
 using namespace tg;
@@ -151,6 +152,20 @@ BOOST_AUTO_TEST_CASE(nan_and_inf_propagate) {
       BOOST_TEST(std::isnan(core::log(Tensor::full(Shape{3}, -1, dt)).at({2})));
     }
   });
+}
+
+BOOST_AUTO_TEST_CASE(contiguous_dimensions_merge_into_one_run) {
+  const Shape full{32, 64, 128}, row{128}, col{32, 64, 1};
+  const auto s = core::detail::make_strided<3>(full, {&full, &full, &full});
+  BOOST_TEST(s.rank == 1);
+  BOOST_TEST(s.inner() == 32 * 64 * 128);
+  const auto r = core::detail::make_strided<2>(full, {&full, &row});
+  BOOST_TEST(r.rank == 2);  // (2048, 128): the row repeats
+  BOOST_TEST(r.inner() == 128);
+  const auto c = core::detail::make_strided<2>(full, {&col, &full});
+  BOOST_TEST(c.rank == 2);  // (2048, 128) with col broadcast along the last
+  BOOST_TEST(c.stride[0][1] == 0);
+  BOOST_TEST(c.stride[0][0] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_names_op_and_shapes) {
