@@ -17,6 +17,9 @@ class Variable {
   bool defined() const { return state_ != nullptr; }
   /// The variable's tensor (a handle: ops on it are recorded by tapes; writes are seen by all).
   const Tensor& value() const;
+  /// A Variable works wherever a Tensor is read, as in TensorFlow: `x * w`, `w + 1.0`, `-w`,
+  /// `matmul(x, w)` use and record value().
+  operator const Tensor&() const { return value(); }
   const std::string& name() const;
   bool trainable() const;
   void set_trainable(bool trainable);

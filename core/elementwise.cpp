@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <utility>
 
 #include "core/parallel.hpp"
 #include "core/strided.hpp"
@@ -22,7 +24,9 @@ const char* binary_name(Binary op) {
   return names[static_cast<int>(op)];
 }
 const char* unary_name(Unary op) {
-  static const char* names[] = {"negative", "exp", "log", "sqrt", "square", "abs", "relu", "sigmoid", "tanh"};
+  static const char* names[] = {"negative", "exp",   "log", "sqrt", "square", "abs",      "relu", "sigmoid", "tanh",
+                                "log1p",    "expm1", "sin", "cos",  "erf",    "softplus", "silu", "gelu",    "gelu_tanh"};
+  static_assert(std::size(names) == static_cast<std::size_t>(Unary::count));
   return names[static_cast<int>(op)];
 }
 
@@ -99,6 +103,22 @@ void run_binary(Binary op, const Tensor& a, const Tensor& b, Tensor& out) {
       }
     }
   });
+}
+
+// where's inner loop with each operand's stride, 0 (broadcast) or 1, known at compile time: both
+// branches are loaded unconditionally, so the loop vectorises into a blend.
+template <class C, class T, int SC, int SA, int SB>
+void where_run(const C* c, const T* a, const T* b, T* out, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T x = a[i * SA], y = b[i * SB];
+    out[i] = c[i * SC] != C(0) ? x : y;
+  }
+}
+template <class C, class T>
+using WhereFn = void (*)(const C*, const T*, const T*, T*, std::int64_t);
+template <class C, class T, std::size_t... I>
+constexpr std::array<WhereFn<C, T>, 8> where_runs(std::index_sequence<I...>) {
+  return {&where_run<C, T, (I >> 2) & 1, (I >> 1) & 1, I & 1>...};
 }
 
 }  // namespace
@@ -183,17 +203,39 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
          b.shape());
   const Shape ab = broadcast_shapes(a.shape(), b.shape(), "where");
   const Shape shape = broadcast_shapes(cond.shape(), ab, "where");
-  const Tensor c = convert(broadcast_to(cond, shape), DType::float64);
-  const Tensor ea = broadcast_to(a, shape), eb = broadcast_to(b, shape);
   Tensor out(shape, a.dtype());
-  const double* pc = c.data<double>();
-  const std::int64_t n = out.numel();
-  visit_dtype(a.dtype(), [&](auto t) {
-    using T = decltype(t);
-    const T* pa = ea.data<T>();
-    const T* pb = eb.data<T>();
-    T* po = out.data<T>();
-    for (std::int64_t i = 0; i < n; ++i) po[i] = pc[i] != 0 ? pa[i] : pb[i];
+  if (out.numel() == 0) return out;
+  // Read in place through broadcast strides: no operand is materialised at the output's size.
+  const auto s = detail::make_strided<3>(shape, {&cond.shape(), &a.shape(), &b.shape()});
+  const std::int64_t inner = s.inner(), last = s.rank - 1;
+  const std::int64_t sc = s.rank ? s.stride[0][static_cast<std::size_t>(last)] : 0;
+  const std::int64_t sa = s.rank ? s.stride[1][static_cast<std::size_t>(last)] : 0;
+  const std::int64_t sb = s.rank ? s.stride[2][static_cast<std::size_t>(last)] : 0;
+  visit_dtype(cond.dtype(), [&](auto ctag) {
+    using C = decltype(ctag);
+    visit_dtype(a.dtype(), [&](auto tag) {
+      using T = decltype(tag);
+      const C* pc = cond.data<C>();
+      const T* pa = a.data<T>();
+      const T* pb = b.data<T>();
+      T* po = out.data<T>();
+      static constexpr auto runs = where_runs<C, T>(std::make_index_sequence<8>{});
+      const bool unit = sc <= 1 && sa <= 1 && sb <= 1;
+      const WhereFn<C, T> run = unit ? runs[static_cast<std::size_t>(sc * 4 + sa * 2 + sb)] : nullptr;
+      parallel_for(0, s.outer(), std::max<std::int64_t>(1, grain_elems / inner), [&](std::int64_t lo, std::int64_t hi) {
+        std::array<std::int64_t, 3> off;
+        for (std::int64_t r = lo; r < hi; ++r) {
+          s.row_offsets(r, off);
+          T* ro = po + r * inner;
+          if (run) {
+            run(pc + off[0], pa + off[1], pb + off[2], ro, inner);
+            continue;
+          }
+          for (std::int64_t i = 0; i < inner; ++i)
+            ro[i] = pc[off[0] + i * sc] != C(0) ? pa[off[1] + i * sa] : pb[off[2] + i * sb];
+        }
+      });
+    });
   });
   return out;
 }

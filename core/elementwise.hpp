@@ -37,6 +37,15 @@ inline Tensor abs(const Tensor& a) { return unary(kern::Unary::abs, a); }
 inline Tensor relu(const Tensor& a) { return unary(kern::Unary::relu, a); }
 inline Tensor sigmoid(const Tensor& a) { return unary(kern::Unary::sigmoid, a); }
 inline Tensor tanh(const Tensor& a) { return unary(kern::Unary::tanh, a); }
+inline Tensor log1p(const Tensor& a) { return unary(kern::Unary::log1p, a); }
+inline Tensor expm1(const Tensor& a) { return unary(kern::Unary::expm1, a); }
+inline Tensor sin(const Tensor& a) { return unary(kern::Unary::sin, a); }
+inline Tensor cos(const Tensor& a) { return unary(kern::Unary::cos, a); }
+inline Tensor erf(const Tensor& a) { return unary(kern::Unary::erf, a); }
+inline Tensor softplus(const Tensor& a) { return unary(kern::Unary::softplus, a); }
+inline Tensor silu(const Tensor& a) { return unary(kern::Unary::silu, a); }
+inline Tensor gelu(const Tensor& a) { return unary(kern::Unary::gelu, a); }
+inline Tensor gelu_tanh(const Tensor& a) { return unary(kern::Unary::gelu_tanh, a); }
 
 /// A scalar tensor of t's dtype.
 Tensor scalar_like(const Tensor& t, double value);

@@ -17,6 +17,7 @@ const char* op_name(ReduceOp op) {
     case ReduceOp::mean: return "mean";
     case ReduceOp::max: return "max";
     case ReduceOp::min: return "min";
+    case ReduceOp::prod: return "prod";
   }
   return "reduce";
 }
@@ -27,6 +28,11 @@ constexpr std::int64_t chunk = 1 << 15;
 
 template <class T>
 T reduce_run(ReduceOp op, const T* p, std::int64_t n) {
+  if (op == ReduceOp::prod) {  // rare enough for a plain loop
+    T acc = T(1);
+    for (std::int64_t i = 0; i < n; ++i) acc *= p[i];
+    return acc;
+  }
   if constexpr (std::is_floating_point_v<T>) {
     const auto& k = kern::table<T>();
     if (op == ReduceOp::max) return k.max(p, n);
@@ -45,6 +51,10 @@ T reduce_run(ReduceOp op, const T* p, std::int64_t n) {
 
 template <class T>
 void accumulate_run(ReduceOp op, const T* p, T* acc, std::int64_t n) {
+  if (op == ReduceOp::prod) {
+    for (std::int64_t i = 0; i < n; ++i) acc[i] *= p[i];
+    return;
+  }
   if constexpr (std::is_floating_point_v<T>) {
     const auto& k = kern::table<T>();
     (op == ReduceOp::max ? k.max_into : op == ReduceOp::min ? k.min_into : k.add_into)(p, acc, n);
@@ -67,8 +77,8 @@ void reduce_ori(ReduceOp op, const T* in, T* out, std::int64_t O, std::int64_t R
       for (std::int64_t c = lo; c < hi; ++c)
         partial[static_cast<std::size_t>(c)] = reduce_run(op, in + c * chunk, std::min(chunk, R - c * chunk));
     });
-    T s = 0;
-    for (T v : partial) s += v;
+    T s = op == ReduceOp::prod ? T(1) : T(0);
+    for (T v : partial) s = op == ReduceOp::prod ? s * v : s + v;
     out[0] = s;
     return;
   }
@@ -143,7 +153,7 @@ Tensor reduce(ReduceOp op, const Tensor& t, const std::vector<std::int64_t>& axe
     using T = decltype(tag);
     T* po = out.data<T>();
     if (R == 0) {
-      std::fill(po, po + out.numel(), T(op == ReduceOp::mean ? NAN : 0));
+      std::fill(po, po + out.numel(), T(op == ReduceOp::mean ? NAN : op == ReduceOp::prod ? 1 : 0));
       return;
     }
     reduce_ori<T>(op == ReduceOp::mean ? ReduceOp::sum : op, src.data<T>(), po, O, R, I);
@@ -152,6 +162,39 @@ Tensor reduce(ReduceOp op, const Tensor& t, const std::vector<std::int64_t>& axe
     }
   });
   return out;
+}
+
+Tensor prod_of_others(const Tensor& t, const std::vector<std::int64_t>& axes_in) {
+  const std::vector<int> axes = normalize_axes(axes_in, t.rank(), "prod");
+  std::vector<bool> reduced(static_cast<std::size_t>(t.rank()), false);
+  for (int a : axes) reduced[static_cast<std::size_t>(a)] = true;
+  // Rows of [O, R] with the reduced axes last; the result is permuted back.
+  std::vector<std::int64_t> perm, inverse(static_cast<std::size_t>(t.rank()));
+  std::int64_t R = 1;
+  for (int d = 0; d < t.rank(); ++d)
+    if (!reduced[static_cast<std::size_t>(d)]) perm.push_back(d);
+  for (int a : axes) perm.push_back(a), R *= t.shape()[a];
+  for (std::size_t i = 0; i < perm.size(); ++i) inverse[static_cast<std::size_t>(perm[i])] = static_cast<std::int64_t>(i);
+  const Tensor src = permute(t, perm);
+  Tensor out(src.shape(), t.dtype());
+  if (out.numel() == 0) return permute(out, inverse);
+  const std::int64_t O = out.numel() / R;
+  visit_dtype(t.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* x = src.data<T>();
+    T* y = out.data<T>();
+    parallel_for(0, O, std::max<std::int64_t>(1, chunk / R), [&](std::int64_t lo, std::int64_t hi) {
+      for (std::int64_t o = lo; o < hi; ++o) {
+        const T* xr = x + o * R;
+        T* yr = y + o * R;
+        T run = T(1);
+        for (std::int64_t r = 0; r < R; ++r) yr[r] = run, run *= xr[r];
+        run = T(1);
+        for (std::int64_t r = R - 1; r >= 0; --r) yr[r] *= run, run *= xr[r];
+      }
+    });
+  });
+  return permute(out, inverse);
 }
 
 Tensor argmax(const Tensor& t, std::int64_t axis_in, bool keepdims) {

@@ -9,7 +9,7 @@
 
 namespace tg::core {
 
-enum class ReduceOp { sum, mean, max, min };
+enum class ReduceOp { sum, mean, max, min, prod };
 
 // [.., d_axis, ..] -> [.., 1 or dropped, ..]
 Tensor reduce(ReduceOp op, const Tensor& t, const std::vector<std::int64_t>& axes = {}, bool keepdims = false);
@@ -25,6 +25,12 @@ inline Tensor max(const Tensor& t, const std::vector<std::int64_t>& axes = {}, b
 inline Tensor min(const Tensor& t, const std::vector<std::int64_t>& axes = {}, bool keepdims = false) {
   return reduce(ReduceOp::min, t, axes, keepdims);
 }
+inline Tensor prod(const Tensor& t, const std::vector<std::int64_t>& axes = {}, bool keepdims = false) {
+  return reduce(ReduceOp::prod, t, axes, keepdims);
+}
+/// For each element, the product of the other elements of its slice over `axes` (the gradient of
+/// prod), exact with zeros: prefix times suffix products, never a division. x -> x.shape.
+Tensor prod_of_others(const Tensor& t, const std::vector<std::int64_t>& axes = {});
 /// Index of the largest element along `axis` (first one on ties; a NaN counts as largest), int64.
 Tensor argmax(const Tensor& t, std::int64_t axis = -1, bool keepdims = false);
 

@@ -60,7 +60,9 @@ Strided<K> make_strided(const Shape& out, const std::array<const Shape*, K>& in)
     if (s.rank > 0) {
       const auto last = static_cast<std::size_t>(s.rank - 1);
       bool merge = true;
-      for (std::size_t k = 0; k < K; ++k) merge = merge && st[k][last] == st[k][ud] * out[d];
+      // The merged dimension's stride so far (s.stride), which after a merge or a skipped 1 is not
+      // the stride of the operand's own dimension `last`.
+      for (std::size_t k = 0; k < K; ++k) merge = merge && s.stride[k][last] == st[k][ud] * out[d];
       if (merge) {
         s.dims[last] *= out[d];
         for (std::size_t k = 0; k < K; ++k) s.stride[k][last] = st[k][ud];

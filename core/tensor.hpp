@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ namespace tg {
 
 class Generator;
 class Tensor;
+namespace indexing {
+class TensorIndex;  // ops/indexing.hpp
+}
 namespace core {
 Tensor view(const Tensor& x, std::span<const std::int64_t> shape);
 Tensor rows_view(const Tensor& x, std::int64_t begin, std::int64_t end);
@@ -131,9 +135,9 @@ class Tensor {
   template <class T>
   std::vector<T> to_vector() const;
 
-  // These four are differentiable: they record on an alive GradientTape exactly as the free
-  // functions tg::clone, tg::reshape, tg::slice and tg::cast do (they are defined with them, in
-  // ops/tensor_methods.cpp), so choosing a method never loses a gradient. core's
+  // These are differentiable: they record on an alive GradientTape exactly as the free functions
+  // tg::clone, tg::reshape, tg::slice_rows, tg::cast, tg::slice and tg::index do (they are defined
+  // with them, in ops/tensor_methods.cpp), so choosing a method never loses a gradient. core's
   // non-recording forms are core::copy, core::view, core::rows_view and core::convert.
   /// An independent copy of the data.
   Tensor clone() const;
@@ -146,6 +150,13 @@ class Tensor {
   Tensor slice_rows(std::int64_t begin, std::int64_t end) const;
   /// A copy converted to another dtype (returns *this when the dtype already matches).
   Tensor to(DType dtype) const;
+  /// x[start:stop:step] along `axis` with Python's rules, a copy (tg::slice; std::nullopt or
+  /// tg::indexing::None leaves a bound open).
+  Tensor slice(std::int64_t axis, std::optional<std::int64_t> start, std::optional<std::int64_t> stop,
+               std::int64_t step = 1) const;
+  /// NumPy-style indexing (tg::index, ops/indexing.hpp): with `using namespace tg::indexing`,
+  /// `x.index({Slice(1, None, 2), 3, NewAxis, Ellipsis})` is NumPy's x[1::2, 3, None, ...].
+  Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
 
   // In-place writes. They count as a new version of the storage: a tape that saved the old
   // value refuses to differentiate through it (see GradientTape::gradient). Code that writes

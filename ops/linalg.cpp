@@ -1,5 +1,6 @@
 #include "ops/linalg.hpp"
 
+#include "core/batch_matmul.hpp"
 #include "core/elementwise.hpp"
 #include "core/gemm.hpp"
 #include "ops/arithmetic.hpp"
@@ -12,13 +13,17 @@ using ops::detail::Grads;
 using ops::detail::needs;
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
-  Tensor y = core::matmul(a, b, trans_a, trans_b);
+  const bool batched = !a.defined() || !b.defined() || a.rank() != 2 || b.rank() != 2;
+  Tensor y = batched ? core::batch_matmul(a, b, trans_a, trans_b) : core::matmul(a, b, trans_a, trans_b);
   if (autograd::should_record({&a, &b}))
-    autograd::record("matmul", {a, b}, y, [a, b, trans_a, trans_b](const Tensor& g, const autograd::Needs& m) {
-      // y = op(a)·op(b). d op(a) = g·op(b)ᵀ, d op(b) = op(a)ᵀ·g, then undo op.
+    autograd::record("matmul", {a, b}, y, [a, b, trans_a, trans_b, batched](const Tensor& g, const autograd::Needs& m) {
+      // y = op(a)·op(b). d op(a) = g·op(b)ᵀ, d op(b) = op(a)ᵀ·g, then undo op; a batch dimension
+      // that was broadcast sums its gradient back.
       Tensor ga, gb;
       if (needs(m, 0)) ga = trans_a ? matmul(b, g, trans_b, true) : matmul(g, b, false, !trans_b);
       if (needs(m, 1)) gb = trans_b ? matmul(g, a, true, trans_a) : matmul(a, g, !trans_a, false);
+      if (batched && ga.defined()) ga = sum_to(ga, a.shape());
+      if (batched && gb.defined()) gb = sum_to(gb, b.shape());
       return Grads{ga, gb};
     });
   return y;

@@ -6,7 +6,11 @@
 
 namespace tg::core::kern {
 
-enum class Unary : int { neg, exp, log, sqrt, square, abs, relu, sigmoid, tanh, count };
+enum class Unary : int {
+  neg, exp, log, sqrt, square, abs, relu, sigmoid, tanh,
+  log1p, expm1, sin, cos, erf, softplus, silu, gelu, gelu_tanh,
+  count
+};
 enum class Binary : int { add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, count };
 // Operand layout of a binary inner loop: both vectors, a broadcast scalar on the left or right.
 enum class Layout : int { vv, sv, vs, count };

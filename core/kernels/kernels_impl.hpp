@@ -54,6 +54,37 @@ struct OpTanh {
   static double f(double x) { return std::tanh(x); }
 };
 
+// Vector-only ops (unary_loop runs the tail through the vector code too).
+#define TG_XSIMD_UNARY(Name, fn) \
+  struct Name {                  \
+    template <class T> static B<T> f(const B<T>& x) { return xsimd::fn(x); } \
+  };
+TG_XSIMD_UNARY(OpLog1p, log1p)
+TG_XSIMD_UNARY(OpExpm1, expm1)
+TG_XSIMD_UNARY(OpSin, sin)
+TG_XSIMD_UNARY(OpCos, cos)
+TG_XSIMD_UNARY(OpErf, erf)
+#undef TG_XSIMD_UNARY
+struct OpSoftplus {  // max(x, 0) + log1p(exp(-|x|)): no overflow, exact for large |x|
+  template <class T> static B<T> f(const B<T>& x) {
+    return xsimd::select(x > B<T>(T(0)), x, B<T>(T(0))) + xsimd::log1p(xsimd::exp(-xsimd::abs(x)));
+  }
+};
+struct OpSilu {  // x * sigmoid(x)
+  template <class T> static B<T> f(const B<T>& x) { return x / (B<T>(T(1)) + xsimd::exp(-x)); }
+};
+struct OpGelu {  // x Phi(x) = x/2 erfc(-x / sqrt 2): erfc keeps the negative tail's digits (1 + erf cancels)
+  template <class T> static B<T> f(const B<T>& x) {
+    return T(0.5) * x * xsimd::erfc(x * B<T>(T(-0.70710678118654752440)));
+  }
+};
+struct OpGeluTanh {  // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  template <class T> static B<T> f(const B<T>& x) {
+    const B<T> u = T(0.79788456080286535588) * xsimd::fma(B<T>(T(0.044715)) * x, x * x, x);
+    return T(0.5) * x * (B<T>(T(1)) + xsimd::tanh(u));
+  }
+};
+
 // The last n < width elements go through the same vector code via a padded buffer, so an element's
 // result never depends on where a chunk boundary falls (thread count) or on the tensor's length.
 template <class T>
@@ -115,7 +146,10 @@ struct OpMin {
     template <class T> static T f(T a, T b) { return (a op b) ? T(1) : T(0); }                \
   };
 TG_CMP_OP(OpEq, ==)
-TG_CMP_OP(OpNe, !=)
+struct OpNe {  // not (a == b): true for NaN, as IEEE and NumPy (xsimd's != is an ordered compare)
+  template <class T> static B<T> f(const B<T>& a, const B<T>& b) { return xsimd::select(a == b, B<T>(T(0)), B<T>(T(1))); }
+  template <class T> static T f(T a, T b) { return (a != b) ? T(1) : T(0); }
+};
 TG_CMP_OP(OpLt, <)
 TG_CMP_OP(OpLe, <=)
 TG_CMP_OP(OpGt, >)
@@ -264,6 +298,15 @@ Table<T> make_table() {
   u(Unary::relu, &unary_loop<T, OpRelu>);
   u(Unary::sigmoid, &unary_loop<T, OpSigmoid>);
   u(Unary::tanh, &unary_loop<T, OpTanh>);
+  u(Unary::log1p, &unary_loop<T, OpLog1p>);
+  u(Unary::expm1, &unary_loop<T, OpExpm1>);
+  u(Unary::sin, &unary_loop<T, OpSin>);
+  u(Unary::cos, &unary_loop<T, OpCos>);
+  u(Unary::erf, &unary_loop<T, OpErf>);
+  u(Unary::softplus, &unary_loop<T, OpSoftplus>);
+  u(Unary::silu, &unary_loop<T, OpSilu>);
+  u(Unary::gelu, &unary_loop<T, OpGelu>);
+  u(Unary::gelu_tanh, &unary_loop<T, OpGeluTanh>);
   auto b = [&]<class Op>(Binary op, Op) {
     auto& row = t.binary[static_cast<int>(op)];
     row[static_cast<int>(Layout::vv)] = &binary_vv<T, Op>;

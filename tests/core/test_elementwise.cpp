@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "core/elementwise.hpp"
+#include "core/strided.hpp"
 #include "test_util.hpp"
 
 using namespace tg;
@@ -21,6 +22,15 @@ double ref_unary(Unary op, double x) {
     case Unary::relu: return std::isnan(x) ? x : (x < 0 ? 0 : x);
     case Unary::sigmoid: return 1 / (1 + std::exp(-x));
     case Unary::tanh: return std::tanh(x);
+    case Unary::log1p: return std::log1p(x);
+    case Unary::expm1: return std::expm1(x);
+    case Unary::sin: return std::sin(x);
+    case Unary::cos: return std::cos(x);
+    case Unary::erf: return std::erf(x);
+    case Unary::softplus: return std::log1p(std::exp(x));
+    case Unary::silu: return x / (1 + std::exp(-x));
+    case Unary::gelu: return 0.5 * x * std::erfc(-x / std::sqrt(2.0));
+    case Unary::gelu_tanh: return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
     default: return 0;
   }
 }
@@ -124,13 +134,17 @@ BOOST_AUTO_TEST_CASE(nan_and_inf_propagate) {
       std::vector<double> v(17, 1.0);
       v[0] = NAN, v[1] = inf, v[2] = -inf, v[15] = NAN, v[16] = -inf;
       Tensor x = Tensor::from_vector(v, Shape{17}).to(dt);
-      for (Unary u : {Unary::neg, Unary::exp, Unary::relu, Unary::sigmoid, Unary::tanh, Unary::abs, Unary::square}) {
+      for (Unary u : {Unary::neg, Unary::exp, Unary::relu, Unary::sigmoid, Unary::tanh, Unary::abs, Unary::square,
+                      Unary::log1p, Unary::expm1, Unary::sin, Unary::cos, Unary::erf, Unary::softplus, Unary::silu,
+                      Unary::gelu, Unary::gelu_tanh}) {
         std::vector<double> want;
         for (double e : v) want.push_back(ref_unary(u, e));
         test::check_close(core::unary(u, x), want, 1e-6, 1e-6, "special values, unary " + std::to_string(static_cast<int>(u)));
       }
       Tensor ones = Tensor::ones(Shape{17}, dt);
-      for (Binary b : {Binary::add, Binary::mul, Binary::maximum, Binary::minimum, Binary::div}) {
+      // Comparisons with NaN are false except not_equal, as IEEE and NumPy say.
+      for (Binary b : {Binary::add, Binary::mul, Binary::maximum, Binary::minimum, Binary::div, Binary::eq, Binary::ne,
+                       Binary::lt, Binary::le, Binary::gt, Binary::ge}) {
         std::vector<double> want;
         for (double e : v) want.push_back(ref_binary(b, e, 1.0));
         test::check_close(core::binary(b, x, ones), want, 1e-6, 1e-6, "special values, binary");
@@ -138,6 +152,20 @@ BOOST_AUTO_TEST_CASE(nan_and_inf_propagate) {
       BOOST_TEST(std::isnan(core::log(Tensor::full(Shape{3}, -1, dt)).at({2})));
     }
   });
+}
+
+BOOST_AUTO_TEST_CASE(contiguous_dimensions_merge_into_one_run) {
+  const Shape full{32, 64, 128}, row{128}, col{32, 64, 1};
+  const auto s = core::detail::make_strided<3>(full, {&full, &full, &full});
+  BOOST_TEST(s.rank == 1);
+  BOOST_TEST(s.inner() == 32 * 64 * 128);
+  const auto r = core::detail::make_strided<2>(full, {&full, &row});
+  BOOST_TEST(r.rank == 2);  // (2048, 128): the row repeats
+  BOOST_TEST(r.inner() == 128);
+  const auto c = core::detail::make_strided<2>(full, {&col, &full});
+  BOOST_TEST(c.rank == 2);  // (2048, 128) with col broadcast along the last
+  BOOST_TEST(c.stride[0][1] == 0);
+  BOOST_TEST(c.stride[0][0] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(bad_input_names_op_and_shapes) {
