@@ -1,0 +1,283 @@
+// 2-D convolution on the packed GEMM: patches gathered straight into the GEMM's packing buffer
+// (forward, kernel gradient) and a tiled col2im (input gradient). See core/conv.hpp.
+#include "core/conv.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <vector>
+
+#include "core/gemm.hpp"
+#include "core/kernels/kernels.hpp"
+#include "core/parallel.hpp"
+
+namespace tg::core {
+namespace {
+
+// A run of patch columns that is contiguous in the input for every pixel: the kw*c columns of
+// kernel row i (dilation 1 along x: adjacent input pixels), or channels [q0, q1) of tap (i, j).
+// `off` is where the run starts in the requested column range.
+struct Segment {
+  std::int64_t off, i, j, q0, q1;  // j < 0: [q0, q1) are positions j*c + ci within kernel row i
+};
+
+// Cuts patch columns [k0, k1) (k = (i*kw + j)*c + ci) into runs. The cut is the same for every
+// pixel, so packing a block divides nothing per pixel.
+void cut_segments(const Window2D& g, std::int64_t k0, std::int64_t k1, std::vector<Segment>& out) {
+  out.clear();
+  const std::int64_t rowk = g.kw * g.c;
+  for (std::int64_t k = k0; k < k1;) {
+    const std::int64_t i = k / rowk, q = k - i * rowk;
+    if (g.dw == 1) {
+      const std::int64_t q1 = std::min(rowk, q + (k1 - k));
+      out.push_back({k - k0, i, -1, q, q1});
+      k += q1 - q;
+    } else {
+      const std::int64_t j = q / g.c, ci = q - j * g.c;
+      const std::int64_t len = std::min(g.c - ci, k1 - k);
+      out.push_back({k - k0, i, j, ci, ci + len});
+      k += len;
+    }
+  }
+}
+
+// Walks the segments of output pixel (y, x): inside(off, src, len) for a run read from the image
+// (src: offset in the image), outside(off, len) for a run in the padding.
+template <class Inside, class Outside>
+inline void walk(const Window2D& g, const std::vector<Segment>& segs, std::int64_t y, std::int64_t x,
+                 Inside&& inside, Outside&& outside) {
+  const std::int64_t y0 = y * g.sh - g.pt, x0 = x * g.sw - g.pl;
+  for (const Segment& s : segs) {
+    const std::int64_t iy = y0 + s.i * g.dh;
+    if (iy < 0 || iy >= g.h) {
+      outside(s.off, s.q1 - s.q0);
+      continue;
+    }
+    const std::int64_t row = iy * g.w * g.c;
+    if (s.j < 0) {
+      // Position q reads input column x0 + q / c: inside for q in [-x0*c, (w - x0)*c).
+      const std::int64_t lo = std::clamp(-x0 * g.c, s.q0, s.q1);
+      const std::int64_t hi = std::clamp((g.w - x0) * g.c, lo, s.q1);
+      if (lo > s.q0) outside(s.off, lo - s.q0);
+      if (hi > lo) inside(s.off + (lo - s.q0), row + (x0 * g.c + lo), hi - lo);
+      if (s.q1 > hi) outside(s.off + (hi - s.q0), s.q1 - hi);
+    } else {
+      const std::int64_t ix = x0 + s.j * g.dw;
+      if (ix < 0 || ix >= g.w)
+        outside(s.off, s.q1 - s.q0);
+      else
+        inside(s.off, row + ix * g.c + s.q0, s.q1 - s.q0);
+    }
+  }
+}
+
+template <class T>
+inline void copy_run(const T* src, std::int64_t n, T* dst) {
+  for (std::int64_t l = 0; l < n; ++l) dst[l] = src[l];
+}
+template <class T>
+inline void zero_run(T* dst, std::int64_t n) {
+  for (std::int64_t l = 0; l < n; ++l) dst[l] = T(0);
+}
+
+thread_local std::vector<Segment> tl_segments;
+
+// The patch matrix of x for output pixels from `first` on, as a core::PackedA source.
+template <class T>
+struct Patches {
+  const Window2D* g;
+  const T* x;
+  std::int64_t first;
+};
+
+// Rows layout (forward): dst[r * ld + p] = patch(first + i0 + r, p0 + p).
+template <class T>
+void pack_patch_rows(const void* ctx, std::int64_t i0, std::int64_t rows, std::int64_t p0, std::int64_t kc, T* dst,
+                     std::int64_t ld) {
+  const auto& s = *static_cast<const Patches<T>*>(ctx);
+  const Window2D& g = *s.g;
+  cut_segments(g, p0, p0 + kc, tl_segments);
+  PixelCursor px(g, s.first + i0);
+  for (std::int64_t r = 0; r < rows; ++r, px.next()) {
+    T* d = dst + r * ld;
+    const T* img = s.x + px.n * g.image();
+    walk(g, tl_segments, px.y, px.x, [&](std::int64_t off, std::int64_t src, std::int64_t len) { copy_run(img + src, len, d + off); },
+         [&](std::int64_t off, std::int64_t len) { zero_run(d + off, len); });
+  }
+}
+
+// K-major layout of the transposed patch matrix (kernel gradient): A(i, p) = patch(first + p, i),
+// dst[p * ld + r] = A(i0 + r, p0 + p). Each pixel writes one run of `rows` patch columns.
+template <class T>
+void pack_patch_kmajor(const void* ctx, std::int64_t i0, std::int64_t rows, std::int64_t p0, std::int64_t kc, T* dst,
+                       std::int64_t ld) {
+  const auto& s = *static_cast<const Patches<T>*>(ctx);
+  const Window2D& g = *s.g;
+  cut_segments(g, i0, i0 + rows, tl_segments);
+  PixelCursor px(g, s.first + p0);
+  for (std::int64_t p = 0; p < kc; ++p, px.next()) {
+    T* d = dst + p * ld;
+    const T* img = s.x + px.n * g.image();
+    walk(g, tl_segments, px.y, px.x, [&](std::int64_t off, std::int64_t src, std::int64_t len) { copy_run(img + src, len, d + off); },
+         [&](std::int64_t off, std::int64_t len) { zero_run(d + off, len); });
+  }
+}
+
+// A 1x1 window with stride 1 and no padding: the patch matrix is x itself, [pixels, c].
+bool pointwise(const Window2D& g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h && g.ow == g.w;
+}
+
+template <class T>
+void forward(const Window2D& g, std::int64_t out, const T* x, const T* w, const T* bias, bool relu, T* y) {
+  GemmEpilogue<T> ep;
+  ep.bias = bias;
+  ep.relu = relu;
+  const std::int64_t k = g.taps() * g.c;
+  if (pointwise(g)) return gemm<T>(false, false, g.pixels(), out, k, x, g.c, w, out, y, out, ep);
+  const Patches<T> src{&g, x, 0};
+  gemm_packed_a<T>(PackedA<T>{&pack_patch_rows<T>, &src, false}, false, g.pixels(), out, k, w, out, y, out, ep);
+}
+
+// The kernel gradient sums over every pixel of the batch, but threads may only split C (kernel
+// x out, often tiny). So images are cut into a fixed number of groups, each group's product goes
+// to its own buffer on one thread, and the buffers are added in group order. The group count
+// comes from the problem size alone (about 2M multiply-adds each, at most 64), so the result has
+// the same bits for any thread count.
+constexpr std::int64_t group_work = std::int64_t{1} << 21;
+constexpr std::int64_t max_groups = 64;
+
+std::int64_t kernel_groups(const Window2D& g, std::int64_t out) {
+  const std::int64_t work = g.taps() * g.c * out * g.pixels();
+  return std::clamp<std::int64_t>((work + group_work - 1) / group_work, 1, std::min(g.n, max_groups));
+}
+
+template <class T>
+void backward_kernel(const Window2D& g, std::int64_t out, const T* x, const T* dy, T* dw) {
+  const std::int64_t k = g.taps() * g.c, per = g.oh * g.ow;
+  if (g.pixels() == 0) {
+    std::fill_n(dw, k * out, T(0));
+    return;
+  }
+  // dw = patches(images [n0, n1))^T dy(images [n0, n1))
+  auto product = [&](std::int64_t n0, std::int64_t n1, T* c, bool serial) {
+    const T* dyg = dy + n0 * per * out;
+    const std::int64_t pixels = (n1 - n0) * per;
+    if (pointwise(g)) {
+      if (serial)
+        gemm_serial<T>(true, false, k, out, pixels, x + n0 * per * g.c, g.c, dyg, out, c, out);
+      else
+        gemm<T>(true, false, k, out, pixels, x + n0 * per * g.c, g.c, dyg, out, c, out);
+      return;
+    }
+    const Patches<T> src{&g, x, n0 * per};
+    gemm_packed_a<T>(PackedA<T>{&pack_patch_kmajor<T>, &src, true}, false, k, out, pixels, dyg, out, c, out, {}, serial);
+  };
+  const std::int64_t groups = kernel_groups(g, out);
+  if (groups == 1) return product(0, g.n, dw, false);
+  const std::int64_t size = k * out;
+  std::vector<T> parts(static_cast<std::size_t>(groups * size));
+  parallel_for(0, groups, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t q = b; q < e; ++q) product(g.n * q / groups, g.n * (q + 1) / groups, parts.data() + q * size, true);
+  });
+  parallel_for(0, size, 4096, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t i = b; i < e; ++i) {
+      T s = parts[static_cast<std::size_t>(i)];
+      for (std::int64_t q = 1; q < groups; ++q) s += parts[static_cast<std::size_t>(q * size + i)];
+      dw[i] = s;
+    }
+  });
+}
+
+template <class T>
+thread_local std::vector<T> tl_cols;
+
+// Rows of dy per col2im tile: at most 168 (12 row panels of 14, where the GEMM reads W^T in
+// place) and 256 KB of float32 columns, so the tile stays in L2 between its product and its scatter.
+constexpr std::int64_t col_tile_rows = 168;
+constexpr std::int64_t col_tile_elems = std::int64_t{1} << 16;
+
+template <class T>
+void backward_input(const Window2D& g, std::int64_t out, const T* dy, const T* w, T* dx) {
+  const std::int64_t k = g.taps() * g.c, per = g.oh * g.ow;
+  if (pointwise(g)) return gemm<T>(false, true, g.pixels(), g.c, out, dy, out, w, out, dx, g.c);
+  std::fill_n(dx, g.n * g.image(), T(0));
+  if (per == 0) return;
+  // W^T [out, k], so that every tile's product reads its B in place.
+  std::vector<T> wt(static_cast<std::size_t>(k * out));
+  for (std::int64_t i = 0; i < k; ++i)
+    for (std::int64_t o = 0; o < out; ++o) wt[static_cast<std::size_t>(o * k + i)] = w[i * out + o];
+  const std::int64_t tile = std::clamp<std::int64_t>(col_tile_elems / std::max<std::int64_t>(k, 1), 1, col_tile_rows);
+  const auto add = kern::table<T>().add_into;
+  // Threads take whole images: an image's dx is written by one thread, pixels in order, so every
+  // element's sum has a fixed order.
+  const std::int64_t grain = std::max<std::int64_t>(1, group_work / std::max<std::int64_t>(1, per * k * out));
+  parallel_for(0, g.n, grain, [&](std::int64_t b, std::int64_t e) {
+    std::vector<T>& cols = tl_cols<T>;
+    if (static_cast<std::int64_t>(cols.size()) < tile * k) cols.resize(static_cast<std::size_t>(tile * k));
+    std::vector<Segment> segs;
+    cut_segments(g, 0, k, segs);
+    for (std::int64_t m = b * per; m < e * per;) {
+      const std::int64_t rows = std::min(tile, e * per - m);
+      gemm_serial<T>(false, false, rows, k, out, dy + m * out, out, wt.data(), k, cols.data(), k);
+      PixelCursor px(g, m);
+      for (std::int64_t r = 0; r < rows; ++r, px.next()) {
+        T* img = dx + px.n * g.image();
+        const T* src = cols.data() + r * k;
+        walk(g, segs, px.y, px.x,
+             [&](std::int64_t off, std::int64_t dst, std::int64_t len) {
+               if (len >= 16) {
+                 add(src + off, img + dst, len);
+               } else {
+                 for (std::int64_t l = 0; l < len; ++l) img[dst + l] += src[off + l];
+               }
+             },
+             [](std::int64_t, std::int64_t) {});
+      }
+      m += rows;
+    }
+  });
+}
+
+void check_float(const Tensor& t, const char* op) {
+  if (t.dtype() != DType::float32 && t.dtype() != DType::float64)
+    fail(op, ": expected float32 or float64, got ", dtype_name(t.dtype()), " ", t.shape());
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Window2D& g, bool relu) {
+  check_float(x, "conv2d");
+  assert(x.rank() == 4 && kernel.rank() == 4 && x.dim(3) == kernel.dim(2));
+  const std::int64_t out = kernel.dim(3);
+  Tensor y(Shape{g.n, g.oh, g.ow, out}, x.dtype());
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>)
+      forward<T>(g, out, x.data<T>(), kernel.data<T>(), bias.defined() ? bias.data<T>() : nullptr, relu, y.data<T>());
+  });
+  return y;
+}
+
+Tensor conv2d_backward_input(const Tensor& dy, const Tensor& kernel, const Window2D& g) {
+  check_float(dy, "conv2d_backward_input");
+  Tensor dx(Shape{g.n, g.h, g.w, g.c}, dy.dtype());
+  visit_dtype(dy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>)
+      backward_input<T>(g, kernel.dim(3), dy.data<T>(), kernel.data<T>(), dx.data<T>());
+  });
+  return dx;
+}
+
+Tensor conv2d_backward_kernel(const Tensor& x, const Tensor& dy, const Window2D& g) {
+  check_float(x, "conv2d_backward_kernel");
+  const std::int64_t out = dy.dim(3);
+  Tensor dw(Shape{g.kh, g.kw, g.c, out}, x.dtype());
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) backward_kernel<T>(g, out, x.data<T>(), dy.data<T>(), dw.data<T>());
+  });
+  return dw;
+}
+
+}  // namespace tg::core
