@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstring>
+#include <memory>
 #include <vector>
 
 #include "core/gemm.hpp"
@@ -18,6 +20,7 @@ namespace {
 // `off` is where the run starts in the requested column range.
 struct Segment {
   std::int64_t off, i, j, q0, q1;  // j < 0: [q0, q1) are positions j*c + ci within kernel row i
+  std::int64_t base;               // where the run starts in the image, from the window's origin
 };
 
 // Cuts patch columns [k0, k1) (k = (i*kw + j)*c + ci) into runs. The cut is the same for every
@@ -29,12 +32,12 @@ void cut_segments(const Window2D& g, std::int64_t k0, std::int64_t k1, std::vect
     const std::int64_t i = k / rowk, q = k - i * rowk;
     if (g.dw == 1) {
       const std::int64_t q1 = std::min(rowk, q + (k1 - k));
-      out.push_back({k - k0, i, -1, q, q1});
+      out.push_back({k - k0, i, -1, q, q1, i * g.dh * g.w * g.c + q});
       k += q1 - q;
     } else {
       const std::int64_t j = q / g.c, ci = q - j * g.c;
       const std::int64_t len = std::min(g.c - ci, k1 - k);
-      out.push_back({k - k0, i, j, ci, ci + len});
+      out.push_back({k - k0, i, j, ci, ci + len, (i * g.dh * g.w + j * g.dw) * g.c + ci});
       k += len;
     }
   }
@@ -46,14 +49,26 @@ template <class Inside, class Outside>
 inline void walk(const Window2D& g, const std::vector<Segment>& segs, std::int64_t y, std::int64_t x,
                  Inside&& inside, Outside&& outside) {
   const std::int64_t y0 = y * g.sh - g.pt, x0 = x * g.sw - g.pl;
+  const std::int64_t rowlen = g.w * g.c;
+  // Most pixels' windows lie inside the image: one run per segment, no test.
+  const bool across = x0 >= 0 && x0 + (g.kw - 1) * g.dw < g.w;
+  if (across && y0 >= 0 && y0 + (g.kh - 1) * g.dh < g.h) {
+    const std::int64_t origin = y0 * rowlen + x0 * g.c;
+    for (const Segment& s : segs) inside(s.off, origin + s.base, s.q1 - s.q0);
+    return;
+  }
   for (const Segment& s : segs) {
     const std::int64_t iy = y0 + s.i * g.dh;
     if (iy < 0 || iy >= g.h) {
       outside(s.off, s.q1 - s.q0);
       continue;
     }
-    const std::int64_t row = iy * g.w * g.c;
+    const std::int64_t row = iy * rowlen;
     if (s.j < 0) {
+      if (across) {
+        inside(s.off, row + x0 * g.c + s.q0, s.q1 - s.q0);
+        continue;
+      }
       // Position q reads input column x0 + q / c: inside for q in [-x0*c, (w - x0)*c).
       const std::int64_t lo = std::clamp(-x0 * g.c, s.q0, s.q1);
       const std::int64_t hi = std::clamp((g.w - x0) * g.c, lo, s.q1);
@@ -62,7 +77,7 @@ inline void walk(const Window2D& g, const std::vector<Segment>& segs, std::int64
       if (s.q1 > hi) outside(s.off + (hi - s.q0), s.q1 - hi);
     } else {
       const std::int64_t ix = x0 + s.j * g.dw;
-      if (ix < 0 || ix >= g.w)
+      if (!across && (ix < 0 || ix >= g.w))
         outside(s.off, s.q1 - s.q0);
       else
         inside(s.off, row + ix * g.c + s.q0, s.q1 - s.q0);
@@ -70,9 +85,23 @@ inline void walk(const Window2D& g, const std::vector<Segment>& segs, std::int64
   }
 }
 
+// Runs are short when channels are few (3 elements for a 3-wide window on one channel): a plain
+// loop there, memcpy for long runs.
 template <class T>
 inline void copy_run(const T* src, std::int64_t n, T* dst) {
-  for (std::int64_t l = 0; l < n; ++l) dst[l] = src[l];
+  switch (n) {
+    case 4: dst[3] = src[3]; [[fallthrough]];
+    case 3: dst[2] = src[2]; [[fallthrough]];
+    case 2: dst[1] = src[1]; [[fallthrough]];
+    case 1: dst[0] = src[0]; [[fallthrough]];
+    case 0: return;
+    default:
+      if (n >= 16) {
+        std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(T));
+        return;
+      }
+      for (std::int64_t l = 0; l < n; ++l) dst[l] = src[l];
+  }
 }
 template <class T>
 inline void zero_run(T* dst, std::int64_t n) {
@@ -141,10 +170,11 @@ void forward(const Window2D& g, std::int64_t out, const T* x, const T* w, const 
 // The kernel gradient sums over every pixel of the batch, but threads may only split C (kernel
 // x out, often tiny). So images are cut into a fixed number of groups, each group's product goes
 // to its own buffer on one thread, and the buffers are added in group order. The group count
-// comes from the problem size alone (about 2M multiply-adds each, at most 64), so the result has
-// the same bits for any thread count.
-constexpr std::int64_t group_work = std::int64_t{1} << 21;
-constexpr std::int64_t max_groups = 64;
+// comes from the problem size alone (about 4M multiply-adds each, at most 16: enough to balance
+// a few threads, few enough that adding the buffers costs nothing), so the result has the same
+// bits for any thread count.
+constexpr std::int64_t group_work = std::int64_t{1} << 22;
+constexpr std::int64_t max_groups = 16;
 
 std::int64_t kernel_groups(const Window2D& g, std::int64_t out) {
   const std::int64_t work = g.taps() * g.c * out * g.pixels();
@@ -175,16 +205,15 @@ void backward_kernel(const Window2D& g, std::int64_t out, const T* x, const T* d
   const std::int64_t groups = kernel_groups(g, out);
   if (groups == 1) return product(0, g.n, dw, false);
   const std::int64_t size = k * out;
-  std::vector<T> parts(static_cast<std::size_t>(groups * size));
+  // Group 0 writes dw itself; the others their own buffer (written whole by the GEMM: no zeroing).
+  const std::unique_ptr<T[]> parts(new T[static_cast<std::size_t>((groups - 1) * size)]);
+  auto part = [&](std::int64_t q) { return q == 0 ? dw : parts.get() + (q - 1) * size; };
   parallel_for(0, groups, 1, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t q = b; q < e; ++q) product(g.n * q / groups, g.n * (q + 1) / groups, parts.data() + q * size, true);
+    for (std::int64_t q = b; q < e; ++q) product(g.n * q / groups, g.n * (q + 1) / groups, part(q), true);
   });
+  const auto add = kern::table<T>().add_into;
   parallel_for(0, size, 4096, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t i = b; i < e; ++i) {
-      T s = parts[static_cast<std::size_t>(i)];
-      for (std::int64_t q = 1; q < groups; ++q) s += parts[static_cast<std::size_t>(q * size + i)];
-      dw[i] = s;
-    }
+    for (std::int64_t q = 1; q < groups; ++q) add(part(q) + b, dw + b, e - b);
   });
 }
 
