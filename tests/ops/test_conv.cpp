@@ -86,6 +86,7 @@ const std::vector<Case>& kernel_cases() {
       {1, 11, 11, 3, 3, 3, 2, {1, 1}, "valid", {3, 3}},       // dilation 3
       {1, 2, 3, 3, 5, 5, 4, {1, 1}, "same"},                  // window larger than the input
       {3, 12, 11, 64, 3, 3, 33},                              // K = 576 > one K block; groups of images
+      {2, 7, 6, 9, 3, 3, 67, {1, 1}, "same"},                 // out >= 64: the 6x4 AVX-512 tiles, a partial panel
   };
   return cases;
 }
