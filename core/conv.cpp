@@ -118,20 +118,58 @@ struct Patches {
   std::int64_t first;
 };
 
+// Writes patch columns [k0, k1) of `count` output pixels from `first` on to dst + p * step.
+// L > 0: the columns are whole kernel rows of L = kw*c elements (dilation 1 across), copied with
+// a length known at compile time when the pixel's window lies inside the image.
+template <int L, class T>
+void gather_patches_l(const Patches<T>& s, std::int64_t first, std::int64_t count, std::int64_t k0, std::int64_t k1,
+                      T* dst, std::int64_t step) {
+  const Window2D g = *s.g;  // a copy: stores through dst cannot alias it, so nothing is reloaded
+  cut_segments(g, k0, k1, tl_segments);
+  const std::int64_t rowk = g.kw * g.c, rowlen = g.w * g.c, image = g.image(), row_step = g.dh * rowlen;
+  const bool whole_rows = g.dw == 1 && rowk > 0 && k0 % rowk == 0 && k1 % rowk == 0 && (L == 0 || L == rowk);
+  const std::int64_t i_first = whole_rows ? k0 / rowk : 0, i_count = whole_rows ? (k1 - k0) / rowk : 0;
+  const std::int64_t len = L > 0 ? L : rowk;
+  PixelCursor px(g, first);
+  for (std::int64_t p = 0; p < count; ++p, px.next()) {
+    T* d = dst + p * step;
+    const T* img = s.x + px.n * image;
+    const std::int64_t y0 = px.y * g.sh - g.pt + i_first * g.dh, x0 = px.x * g.sw - g.pl;
+    if (whole_rows && x0 >= 0 && x0 + g.kw <= g.w && y0 >= 0 && y0 + (i_count - 1) * g.dh < g.h) {
+      const T* src = img + y0 * rowlen + x0 * g.c;
+      for (std::int64_t i = 0; i < i_count; ++i, src += row_step, d += len) {
+        if constexpr (L > 0) {
+          for (int l = 0; l < L; ++l) d[l] = src[l];
+        } else {
+          copy_run(src, len, d);
+        }
+      }
+      continue;
+    }
+    walk(g, tl_segments, px.y, px.x, [&](std::int64_t off, std::int64_t src, std::int64_t n) { copy_run(img + src, n, d + off); },
+         [&](std::int64_t off, std::int64_t n) { zero_run(d + off, n); });
+  }
+}
+
+template <class T>
+void gather_patches(const Patches<T>& s, std::int64_t first, std::int64_t count, std::int64_t k0, std::int64_t k1, T* dst,
+                    std::int64_t step) {
+  // Few channels: kernel rows of 1 to 4 elements get their own loop (conv1 of an MNIST model: 3).
+  switch (s.g->kw * s.g->c) {
+    case 1: return gather_patches_l<1>(s, first, count, k0, k1, dst, step);
+    case 2: return gather_patches_l<2>(s, first, count, k0, k1, dst, step);
+    case 3: return gather_patches_l<3>(s, first, count, k0, k1, dst, step);
+    case 4: return gather_patches_l<4>(s, first, count, k0, k1, dst, step);
+    default: return gather_patches_l<0>(s, first, count, k0, k1, dst, step);
+  }
+}
+
 // Rows layout (forward): dst[r * ld + p] = patch(first + i0 + r, p0 + p).
 template <class T>
 void pack_patch_rows(const void* ctx, std::int64_t i0, std::int64_t rows, std::int64_t p0, std::int64_t kc, T* dst,
                      std::int64_t ld) {
   const auto& s = *static_cast<const Patches<T>*>(ctx);
-  const Window2D& g = *s.g;
-  cut_segments(g, p0, p0 + kc, tl_segments);
-  PixelCursor px(g, s.first + i0);
-  for (std::int64_t r = 0; r < rows; ++r, px.next()) {
-    T* d = dst + r * ld;
-    const T* img = s.x + px.n * g.image();
-    walk(g, tl_segments, px.y, px.x, [&](std::int64_t off, std::int64_t src, std::int64_t len) { copy_run(img + src, len, d + off); },
-         [&](std::int64_t off, std::int64_t len) { zero_run(d + off, len); });
-  }
+  gather_patches(s, s.first + i0, rows, p0, p0 + kc, dst, ld);
 }
 
 // K-major layout of the transposed patch matrix (kernel gradient): A(i, p) = patch(first + p, i),
@@ -140,15 +178,7 @@ template <class T>
 void pack_patch_kmajor(const void* ctx, std::int64_t i0, std::int64_t rows, std::int64_t p0, std::int64_t kc, T* dst,
                        std::int64_t ld) {
   const auto& s = *static_cast<const Patches<T>*>(ctx);
-  const Window2D& g = *s.g;
-  cut_segments(g, i0, i0 + rows, tl_segments);
-  PixelCursor px(g, s.first + p0);
-  for (std::int64_t p = 0; p < kc; ++p, px.next()) {
-    T* d = dst + p * ld;
-    const T* img = s.x + px.n * g.image();
-    walk(g, tl_segments, px.y, px.x, [&](std::int64_t off, std::int64_t src, std::int64_t len) { copy_run(img + src, len, d + off); },
-         [&](std::int64_t off, std::int64_t len) { zero_run(d + off, len); });
-  }
+  gather_patches(s, s.first + p0, kc, i0, i0 + rows, dst, ld);
 }
 
 // A 1x1 window with stride 1 and no padding: the patch matrix is x itself, [pixels, c].
