@@ -10,6 +10,7 @@
 
 #include "core/gemm.hpp"
 #include "core/kernels/kernels.hpp"
+#include "core/kernels/window.hpp"
 #include "core/parallel.hpp"
 
 namespace tg::core {
@@ -303,6 +304,40 @@ void check_float(const Tensor& t, const char* op) {
 }
 
 }  // namespace
+
+void conv2d_output_grad(const Tensor& gy, const Tensor& y, bool bias, Tensor& gz, Tensor& db) {
+  check_float(gy, "conv2d");
+  const std::int64_t c = gy.dim(gy.rank() - 1), rows = c == 0 ? 0 : gy.numel() / c;
+  gz = y.defined() ? Tensor(gy.shape(), gy.dtype()) : gy;
+  db = bias ? Tensor(Shape{c}, gy.dtype()) : Tensor();
+  visit_dtype(gy.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>) {
+      const auto f = kern::window_table<T>().output_grad;
+      const T* g = gy.data<T>();
+      const T* yp = y.defined() ? y.data<T>() : nullptr;
+      T* out = y.defined() ? gz.data<T>() : nullptr;
+      // Rows in fixed groups of ~16K elements, each summed into its own row of partial sums,
+      // which are added in order: the same bits for any thread count.
+      const std::int64_t per = std::max<std::int64_t>(1, (std::int64_t{1} << 14) / std::max<std::int64_t>(c, 1));
+      const std::int64_t groups = std::max<std::int64_t>(1, (rows + per - 1) / per);
+      std::vector<T> parts(bias ? static_cast<std::size_t>(groups * c) : 0, T(0));
+      parallel_for(0, groups, 1, [&](std::int64_t b, std::int64_t e) {
+        for (std::int64_t q = b; q < e; ++q) {
+          const std::int64_t r0 = q * per, r1 = std::min(rows, r0 + per);
+          f(g + r0 * c, yp ? yp + r0 * c : nullptr, out ? out + r0 * c : nullptr, bias ? parts.data() + q * c : nullptr,
+            r1 - r0, c);
+        }
+      });
+      if (bias) {
+        T* d = db.data<T>();
+        std::fill_n(d, c, T(0));
+        for (std::int64_t q = 0; q < groups; ++q)
+          for (std::int64_t i = 0; i < c; ++i) d[i] += parts[static_cast<std::size_t>(q * c + i)];
+      }
+    }
+  });
+}
 
 Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias, const Window2D& g, bool relu) {
   check_float(x, "conv2d");

@@ -31,6 +31,11 @@ Tensor conv2d_backward_input(const Tensor& dy, const Tensor& kernel, const Windo
 // x [n, h, w, c], dy [n, oh, ow, out] -> dkernel [kh, kw, c, out]
 Tensor conv2d_backward_kernel(const Tensor& x, const Tensor& dy, const Window2D& g);
 
+// The gradient at a convolution's pre-activation from the gradient at its output, rows of c
+// channels: gz = gy where y > 0 when y is defined (a fused relu; else gz = gy itself), and with
+// `bias` db[c] = the sum of gz over all other axes (db undefined without). One pass.
+void conv2d_output_grad(const Tensor& gy, const Tensor& y, bool bias, Tensor& gz, Tensor& db);
+
 // Depthwise, multiplier m: [n, h, w, c] x [kh, kw, c, m] (+ [c*m]) -> [n, oh, ow, c*m], output
 // channel ci*m + j from input channel ci. Direct kernels (core/kernels/window.hpp), vectors over
 // channels.

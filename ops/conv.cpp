@@ -52,9 +52,16 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const 
   if (autograd::should_record({&x, &w, &bias}))
     autograd::record("conv2d", {x, w, bias}, y, [x, w, y, g, relu, has_bias](const Tensor& gy, const autograd::Needs& m) {
       // relu's mask is read from the output: y > 0 exactly where the pre-activation was.
-      const Tensor gz = relu ? mul(gy, core::greater(y, core::scalar_like(y, 0))) : gy;
-      return Grads{m[0] ? conv_input_grad(gz, w, g) : Tensor(), m[1] ? conv_kernel_grad(x, gz, g) : Tensor(),
-                   has_bias && m[2] ? sum(gz, {0, 1, 2}) : Tensor()};
+      Tensor gz, db;
+      if (autograd::should_record({&gy, &x, &w, &y})) {
+        // An outer tape records: differentiable ops.
+        gz = relu ? mul(gy, core::greater(y, core::scalar_like(y, 0))) : gy;
+        if (has_bias && m[2]) db = sum(gz, {0, 1, 2});
+      } else {
+        // First order: mask and bias sum in one pass over the output.
+        core::conv2d_output_grad(gy, relu ? y : Tensor(), has_bias && m[2], gz, db);
+      }
+      return Grads{m[0] ? conv_input_grad(gz, w, g) : Tensor(), m[1] ? conv_kernel_grad(x, gz, g) : Tensor(), db};
     });
   return y;
 }

@@ -1,5 +1,6 @@
 #pragma once
-// Window kernels for pooling and depthwise convolution on channels-last data: each call handles
+// Window kernels for pooling and depthwise convolution on channels-last data (and the per-channel
+// pass at a convolution's output): each call handles
 // one output pixel, whose window taps are given as pointers to the first channel of each valid
 // input pixel (taps in the padding are left out by the caller), and runs over the c channels with
 // vectors. Compiled once per ISA (window_sse42.cpp, window_avx2.cpp, window_avx512.cpp from one
@@ -26,6 +27,10 @@ struct WindowTable {
   void (*dot)(const T* const* xs, const T* const* ws, std::int64_t taps, const T* bias, T* y, std::int64_t c);
   // accs[t][i] += as[t][i] * b[i] for every tap
   void (*mul_acc)(const T* const* as, const T* b, T* const* accs, std::int64_t taps, std::int64_t c);
+  // The gradient at a convolution's output, rows of c channels: out = g where y > 0, else 0 (a
+  // fused relu; without y, out = g and is not written); sum[i] += out[r][i] over the rows when
+  // sum is not null (the bias gradient).
+  void (*output_grad)(const T* g, const T* y, T* out, T* sum, std::int64_t rows, std::int64_t c);
 };
 
 // The table for the active ISA.

@@ -128,6 +128,23 @@ void mul_acc(const T* const* as, const T* b, T* const* accs, std::int64_t taps, 
 }
 
 template <class T>
+void output_grad(const T* g, const T* y, T* out, T* sum, std::int64_t rows, std::int64_t c) {
+  over_channels<T>(c, [&](std::int64_t i, std::int64_t n) {
+    const B<T> zero(T(0));
+    B<T> s(T(0));
+    for (std::int64_t r = 0; r < rows; ++r) {
+      B<T> v = load(g + r * c + i, n);
+      if (y) {
+        v = xsimd::select(load(y + r * c + i, n) > zero, v, zero);
+        store(out + r * c + i, v, n);
+      }
+      s += v;
+    }
+    if (sum) store(sum + i, load(sum + i, n) + s, n);
+  });
+}
+
+template <class T>
 WindowTable<T> make_window_table() {
   WindowTable<T> t{};
   t.max = &max<T>;
@@ -137,6 +154,7 @@ WindowTable<T> make_window_table() {
   t.spread = &spread<T>;
   t.dot = &dot<T>;
   t.mul_acc = &mul_acc<T>;
+  t.output_grad = &output_grad<T>;
   return t;
 }
 
