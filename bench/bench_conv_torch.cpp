@@ -13,6 +13,12 @@
 // the fraction of the machine's float32 FMA peak (threads x 2 FMA units x 16 lanes x 2 flop x
 // --ghz), and tapegrad's time over the faster LibTorch layout's.
 //
+// Then one training step of the convnet's layers as ops, forward and backward (no optimizer, no
+// dropout): conv1 + relu, max pool 2, conv2 + relu, max pool 2, flatten, dense 10, softmax
+// cross-entropy, gradients of all six weights. tapegrad: tg ops on a GradientTape (conv2d with
+// the fused relu); LibTorch: torch::nn::functional ops and backward() in NCHW and channels_last.
+// Reported: median milliseconds per step and tapegrad's time over the faster LibTorch layout's.
+//
 // LibTorch runs in bench_train_torch's environment (OPENBLAS_NUM_THREADS=1, 1 GiB malloc
 // thresholds, set by re-exec unless --keep-env).
 //
@@ -230,6 +236,70 @@ int main(int argc, char** argv) {
           std::fflush(stdout);
         }
       }
+    }
+  }
+  std::printf("\nTraining step of the convnet's layers (forward + backward, no optimizer), ms, median (min-max)\n\n");
+  std::printf("| threads | batch | tapegrad | LibTorch NCHW | LibTorch NHWC | tapegrad / best LibTorch |\n|---|---|---|---|---|---|\n");
+  for (int threads : threads_list) {
+    tg::set_num_threads(threads);
+    at::set_num_threads(threads);
+    for (int batch : batches) {
+      tg::Generator gen(2);
+      const tg::Tensor x = tg::Tensor::uniform(tg::Shape{batch, 28, 28, 1}, 0, 1, gen);
+      tg::Tensor labels(tg::Shape{batch}, tg::DType::int64);
+      for (std::int64_t i = 0; i < batch; ++i) labels.data<std::int64_t>()[i] = i % 10;
+      const std::vector<tg::Tensor> w = {tg::Tensor::uniform(tg::Shape{3, 3, 1, 32}, -0.3, 0.3, gen),
+                                         tg::Tensor::uniform(tg::Shape{32}, -0.1, 0.1, gen),
+                                         tg::Tensor::uniform(tg::Shape{3, 3, 32, 64}, -0.08, 0.08, gen),
+                                         tg::Tensor::uniform(tg::Shape{64}, -0.1, 0.1, gen),
+                                         tg::Tensor::uniform(tg::Shape{1600, 10}, -0.06, 0.06, gen),
+                                         tg::Tensor::uniform(tg::Shape{10}, -0.1, 0.1, gen)};
+      auto tg_step = [&] {
+        tg::GradientTape tape;
+        for (const tg::Tensor& t : w) tape.watch(t);
+        tg::Tensor h = tg::max_pool2d(tg::conv2d(x, w[0], w[1], {}, true));
+        h = tg::max_pool2d(tg::conv2d(h, w[2], w[3], {}, true));
+        const tg::Tensor loss = tg::sparse_softmax_cross_entropy_with_logits(labels, tg::dense(tg::flatten(h), w[4], w[5]));
+        (void)tape.gradient(loss, w);
+      };
+      auto nchw = [](const tg::Tensor& t, bool conv) {
+        torch::Tensor r = torch::from_blob(const_cast<float*>(t.data<float>()), std::vector<std::int64_t>(t.shape().begin(), t.shape().end())).clone();
+        return conv ? r.permute({3, 2, 0, 1}).contiguous() : r;
+      };
+      const torch::Tensor tx = torch::from_blob(const_cast<float*>(x.data<float>()), {batch, 28, 28, 1}).permute({0, 3, 1, 2}).contiguous();
+      const torch::Tensor ty = torch::from_blob(labels.data<std::int64_t>(), {batch}, torch::kInt64).clone();
+      std::vector<torch::Tensor> tw = {nchw(w[0], true), nchw(w[1], false), nchw(w[2], true), nchw(w[3], false),
+                                       nchw(w[4], false).t().contiguous(), nchw(w[5], false)};
+      auto torch_step = [&](bool channels_last) {
+        std::vector<torch::Tensor> p;
+        for (const torch::Tensor& t : tw)
+          p.push_back((channels_last && t.dim() == 4 ? t.contiguous(at::MemoryFormat::ChannelsLast) : t).detach().requires_grad_(true));
+        const torch::Tensor xx = channels_last ? tx.contiguous(at::MemoryFormat::ChannelsLast) : tx;
+        return [=] {
+          namespace F = torch::nn::functional;
+          torch::Tensor h = F::max_pool2d(torch::relu(F::conv2d(xx, p[0], F::Conv2dFuncOptions().bias(p[1]))), F::MaxPool2dFuncOptions(2));
+          h = F::max_pool2d(torch::relu(F::conv2d(h, p[2], F::Conv2dFuncOptions().bias(p[3]))), F::MaxPool2dFuncOptions(2));
+          const torch::Tensor loss = F::cross_entropy(F::linear(h.flatten(1), p[4], p[5]), ty);
+          for (const torch::Tensor& q : p) q.mutable_grad() = torch::Tensor();
+          loss.backward();
+        };
+      };
+      std::function<void()> fn[3] = {tg_step, torch_step(false), torch_step(true)};
+      for (int k = 0; k < 3; ++k)
+        for (auto& f : fn) f();
+      std::vector<double> t[3];
+      for (int sm = 0; sm < samples; ++sm)
+        for (int c = 0; c < 3; ++c) t[c].push_back(seconds(fn[c]));
+      Summary r[3];
+      for (int c = 0; c < 3; ++c) r[c] = summarize(t[c]);
+      auto cell = [](const Summary& v) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.2f (%.2f-%.2f)", v.median * 1e3, v.min * 1e3, v.max * 1e3);
+        return std::string(buf);
+      };
+      std::printf("| %d | %d | %s | %s | %s | %.2f |\n", threads, batch, cell(r[0]).c_str(), cell(r[1]).c_str(),
+                  cell(r[2]).c_str(), r[0].median / std::min(r[1].median, r[2].median));
+      std::fflush(stdout);
     }
   }
   std::printf("\nloadavg at end: %s\n", loadavg().c_str());

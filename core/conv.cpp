@@ -117,6 +117,7 @@ struct Patches {
   const Window2D* g;
   const T* x;
   std::int64_t first;
+  bool ones = false;  // one more column, k = kh*kw*c, of ones (the bias in a kernel-gradient product)
 };
 
 // Writes patch columns [k0, k1) of `count` output pixels from `first` on to dst + p * step.
@@ -179,7 +180,26 @@ template <class T>
 void pack_patch_kmajor(const void* ctx, std::int64_t i0, std::int64_t rows, std::int64_t p0, std::int64_t kc, T* dst,
                        std::int64_t ld) {
   const auto& s = *static_cast<const Patches<T>*>(ctx);
-  gather_patches(s, s.first + p0, kc, i0, i0 + rows, dst, ld);
+  const std::int64_t k = s.g->taps() * s.g->c;
+  gather_patches(s, s.first + p0, kc, i0, std::min(i0 + rows, k), dst, ld);
+  if (s.ones && i0 + rows > k)
+    for (std::int64_t p = 0; p < kc; ++p) dst[p * ld + (k - i0)] = T(1);
+}
+
+// Rows of a convolution's output gradient as a core::PackedB source, masked by a fused relu
+// (y > 0) while packed when y is set.
+template <class T>
+struct MaskedRows {
+  const T* g;
+  const T* y;
+  std::int64_t ld;
+};
+
+template <class T>
+void pack_masked_rows(const void* ctx, std::int64_t p0, std::int64_t kc, std::int64_t j0, std::int64_t n, std::int64_t nr,
+                      T* dst) {
+  const auto& s = *static_cast<const MaskedRows<T>*>(ctx);
+  kern::window_table<T>().mask_panel(s.g + p0 * s.ld + j0, s.y ? s.y + p0 * s.ld + j0 : nullptr, s.ld, kc, n, dst, nr);
 }
 
 // A 1x1 window with stride 1 and no padding: the patch matrix is x itself, [pixels, c].
@@ -212,40 +232,62 @@ std::int64_t kernel_groups(const Window2D& g, std::int64_t out) {
   return std::clamp<std::int64_t>((work + group_work - 1) / group_work, 1, std::min(g.n, max_groups));
 }
 
+// dw = patches^T dy. With `mask` (a fused relu's output), dy is masked by mask > 0 as the GEMM
+// packs it; with `db`, the patches get a column of ones and the product's extra row is the bias
+// gradient. Either way the masked dy is never stored.
 template <class T>
-void backward_kernel(const Window2D& g, std::int64_t out, const T* x, const T* dy, T* dw) {
-  const std::int64_t k = g.taps() * g.c, per = g.oh * g.ow;
+void backward_kernel(const Window2D& g, std::int64_t out, const T* x, const T* dy, const T* mask, T* dw, T* db) {
+  const std::int64_t k = g.taps() * g.c, per = g.oh * g.ow, rows = k + (db ? 1 : 0);
   if (g.pixels() == 0) {
     std::fill_n(dw, k * out, T(0));
+    if (db) std::fill_n(db, out, T(0));
     return;
   }
-  // dw = patches(images [n0, n1))^T dy(images [n0, n1))
+  const bool fused = mask || db;
+  // C (+)= patches(images [n0, n1))^T dy(images [n0, n1)), C [rows, out]
   auto product = [&](std::int64_t n0, std::int64_t n1, T* c, bool serial) {
     const T* dyg = dy + n0 * per * out;
     const std::int64_t pixels = (n1 - n0) * per;
-    if (pointwise(g)) {
+    if (pointwise(g) && !fused) {
       if (serial)
         gemm_serial<T>(true, false, k, out, pixels, x + n0 * per * g.c, g.c, dyg, out, c, out);
       else
         gemm<T>(true, false, k, out, pixels, x + n0 * per * g.c, g.c, dyg, out, c, out);
       return;
     }
-    const Patches<T> src{&g, x, n0 * per};
-    gemm_packed_a<T>(PackedA<T>{&pack_patch_kmajor<T>, &src, true}, false, k, out, pixels, dyg, out, c, out, {}, serial);
+    const Patches<T> src{&g, x, n0 * per, db != nullptr};
+    const PackedA<T> a{&pack_patch_kmajor<T>, &src, true};
+    if (fused) {
+      const MaskedRows<T> b{dyg, mask ? mask + n0 * per * out : nullptr, out};
+      gemm_packed<T>(a, PackedB<T>{&pack_masked_rows<T>, &b}, rows, out, pixels, c, out, {}, serial);
+    } else {
+      gemm_packed_a<T>(a, false, k, out, pixels, dyg, out, c, out, {}, serial);
+    }
   };
   const std::int64_t groups = kernel_groups(g, out);
-  if (groups == 1) return product(0, g.n, dw, false);
-  const std::int64_t size = k * out;
-  // Group 0 writes dw itself; the others their own buffer (written whole by the GEMM: no zeroing).
-  const std::unique_ptr<T[]> parts(new T[static_cast<std::size_t>((groups - 1) * size)]);
-  auto part = [&](std::int64_t q) { return q == 0 ? dw : parts.get() + (q - 1) * size; };
-  parallel_for(0, groups, 1, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t q = b; q < e; ++q) product(g.n * q / groups, g.n * (q + 1) / groups, part(q), true);
-  });
+  if (groups == 1 && !db) return product(0, g.n, dw, false);
+  const std::int64_t size = rows * out;
+  // Each group writes its own buffer (whole, by the GEMM: no zeroing); group 0 writes dw itself
+  // when there is no bias row.
+  const std::int64_t own = db ? groups : groups - 1;
+  const std::unique_ptr<T[]> parts(new T[static_cast<std::size_t>(own * size)]);
+  auto part = [&](std::int64_t q) { return db ? parts.get() + q * size : q == 0 ? dw : parts.get() + (q - 1) * size; };
+  if (groups == 1) {
+    product(0, g.n, part(0), false);
+  } else {
+    parallel_for(0, groups, 1, [&](std::int64_t b, std::int64_t e) {
+      for (std::int64_t q = b; q < e; ++q) product(g.n * q / groups, g.n * (q + 1) / groups, part(q), true);
+    });
+  }
   const auto add = kern::table<T>().add_into;
+  T* sum = part(0);
   parallel_for(0, size, 4096, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t q = 1; q < groups; ++q) add(part(q) + b, dw + b, e - b);
+    for (std::int64_t q = 1; q < groups; ++q) add(part(q) + b, sum + b, e - b);
   });
+  if (db) {
+    std::copy_n(sum, k * out, dw);
+    std::copy_n(sum + k * out, out, db);
+  }
 }
 
 template <class T>
@@ -369,9 +411,24 @@ Tensor conv2d_backward_kernel(const Tensor& x, const Tensor& dy, const Window2D&
   Tensor dw(Shape{g.kh, g.kw, g.c, out}, x.dtype());
   visit_dtype(x.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    if constexpr (std::is_floating_point_v<T>) backward_kernel<T>(g, out, x.data<T>(), dy.data<T>(), dw.data<T>());
+    if constexpr (std::is_floating_point_v<T>)
+      backward_kernel<T>(g, out, x.data<T>(), dy.data<T>(), nullptr, dw.data<T>(), nullptr);
   });
   return dw;
+}
+
+void conv2d_backward_kernel_fused(const Tensor& x, const Tensor& dy, const Tensor& y, bool bias, const Window2D& g,
+                                  Tensor& dkernel, Tensor& dbias) {
+  check_float(x, "conv2d_backward_kernel");
+  const std::int64_t out = dy.dim(3);
+  dkernel = Tensor(Shape{g.kh, g.kw, g.c, out}, x.dtype());
+  dbias = bias ? Tensor(Shape{out}, x.dtype()) : Tensor();
+  visit_dtype(x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_floating_point_v<T>)
+      backward_kernel<T>(g, out, x.data<T>(), dy.data<T>(), y.defined() ? y.data<T>() : nullptr, dkernel.data<T>(),
+                         bias ? dbias.data<T>() : nullptr);
+  });
 }
 
 }  // namespace tg::core

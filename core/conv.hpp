@@ -31,6 +31,13 @@ Tensor conv2d_backward_input(const Tensor& dy, const Tensor& kernel, const Windo
 // x [n, h, w, c], dy [n, oh, ow, out] -> dkernel [kh, kw, c, out]
 Tensor conv2d_backward_kernel(const Tensor& x, const Tensor& dy, const Window2D& g);
 
+// The kernel gradient (and, with `bias`, the bias gradient) of a convolution whose output went
+// through a fused relu (y defined: dy is masked by y > 0), without storing the masked dy: the
+// mask is applied as the GEMM packs dy, and the bias gradient is the product's row for a column
+// of ones appended to the patches.
+void conv2d_backward_kernel_fused(const Tensor& x, const Tensor& dy, const Tensor& y, bool bias, const Window2D& g,
+                                  Tensor& dkernel, Tensor& dbias);
+
 // The gradient at a convolution's pre-activation from the gradient at its output, rows of c
 // channels: gz = gy where y > 0 when y is defined (a fused relu; else gz = gy itself), and with
 // `bias` db[c] = the sum of gz over all other axes (db undefined without). One pass.

@@ -119,7 +119,8 @@ struct Problem {
   const gd::Family<T>* fam;
   gd::PackTFn<T> pack_t;
   bool c_trans;  // this is the problem for C^T: C(i, j) lives at C[j * ldc + i], bias runs along i
-  const PackedA<T>* src = nullptr;  // A comes from this packing routine (A and lda unused)
+  const PackedA<T>* src = nullptr;   // A comes from this packing routine (A and lda unused)
+  const PackedB<T>* bsrc = nullptr;  // B comes from this one (B and ldb unused)
 };
 
 // The stride of a block of A packed by a routine: its length, plus a cache line when lines would
@@ -138,7 +139,9 @@ void pack_b(const Problem<T>& P, std::int64_t p0, std::int64_t kc, std::int64_t 
   for (std::int64_t q = 0; q < nc; q += nr, dst += kc * nr) {
     const std::int64_t n = std::min(nr, nc - q);
     if (full_in_place && n == nr) continue;
-    if (!P.tb) {
+    if (P.bsrc) {
+      P.bsrc->pack(P.bsrc->ctx, p0, kc, j0 + q, n, nr, dst);
+    } else if (!P.tb) {
       // A loop, not memcpy: rows are one or two vectors long and a call per row costs more.
       const T* src = P.B + p0 * P.ldb + j0 + q;
       for (std::int64_t p = 0; p < kc; ++p) {
@@ -167,7 +170,7 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
 
   // Packing B pays when many row panels reuse it. With few rows, full panels of a row-major B
   // are read where they are (b_step = ldb).
-  const bool in_place = !P.tb && m1 - m0 <= in_place_rows * mr &&
+  const bool in_place = !P.bsrc && !P.tb && m1 - m0 <= in_place_rows * mr &&
                         P.ldb * static_cast<std::int64_t>(sizeof(T)) <= in_place_stride;
   // Row-major A whose rows are a multiple of 2 KB apart (512^3, 1024^3) is packed k-major: read in
   // place, the MR rows of a tile fall in one or two L1 sets and evict each other (1024^3 ran at
@@ -381,6 +384,24 @@ void gemm_packed_a(const PackedA<T>& a, bool trans_b, std::int64_t M, std::int64
   run(P, serial);
 }
 
+template <class T>
+void gemm_packed(const PackedA<T>& a, const PackedB<T>& b, std::int64_t M, std::int64_t N, std::int64_t K, T* C,
+                 std::int64_t ldc, const GemmEpilogue<T>& ep, bool serial) {
+  if (M < 0 || N < 0 || K < 0) fail("gemm_packed: negative size M=", M, " N=", N, " K=", K);
+  if (M == 0 || N == 0) return;
+  if (ldc < N) fail("gemm_packed: ldc=", ldc, " < N=", N);
+  if (K == 0) {
+    empty_product(M, N, C, ldc, ep);
+    return;
+  }
+  if (!a.pack || !b.pack) fail("gemm_packed: no packing routine");
+  const gd::KernelSet<T>& ks = kernel_set<T>();
+  const gd::Family<T>* fam = N <= ks.narrow.nr ? &ks.narrow : N >= ks.square.nr ? &ks.square : &ks.wide;
+  Problem<T> P{false, false, M, N, K, nullptr, 0, nullptr, 0, C, ldc, ep, fam, ks.pack_t, false, &a};
+  P.bsrc = &b;
+  run(P, serial);
+}
+
 template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const float*, std::int64_t,
                           const float*, std::int64_t, float*, std::int64_t, const GemmEpilogue<float>&);
 template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const double*, std::int64_t,
@@ -391,6 +412,10 @@ template void gemm_serial<double>(bool, bool, std::int64_t, std::int64_t, std::i
                                   const double*, std::int64_t, double*, std::int64_t, const GemmEpilogue<double>&);
 template void gemm_packed_a<float>(const PackedA<float>&, bool, std::int64_t, std::int64_t, std::int64_t, const float*,
                                    std::int64_t, float*, std::int64_t, const GemmEpilogue<float>&, bool);
+template void gemm_packed<float>(const PackedA<float>&, const PackedB<float>&, std::int64_t, std::int64_t, std::int64_t,
+                                 float*, std::int64_t, const GemmEpilogue<float>&, bool);
+template void gemm_packed<double>(const PackedA<double>&, const PackedB<double>&, std::int64_t, std::int64_t, std::int64_t,
+                                  double*, std::int64_t, const GemmEpilogue<double>&, bool);
 template void gemm_packed_a<double>(const PackedA<double>&, bool, std::int64_t, std::int64_t, std::int64_t,
                                     const double*, std::int64_t, double*, std::int64_t, const GemmEpilogue<double>&,
                                     bool);

@@ -4,6 +4,7 @@
 #include "core/pool.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "core/kernels/window.hpp"
@@ -26,6 +27,13 @@ void over_pixels(const Window2D& g, std::int64_t b, std::int64_t e, F&& f) {
     for_each_tap(g, px.y, px.x, [&](std::int64_t, std::int64_t off) { offs[static_cast<std::size_t>(count++)] = off; });
     if (count > 0) f(p, px.n, count, offs.data());
   }
+}
+
+// A gradient buffer: cleared with memset unless every element will be stored.
+Tensor uninitialised_or_zeros(const Shape& s, DType dt, bool every_element_stored) {
+  Tensor t(s, dt);
+  if (!every_element_stored) std::memset(t.raw_data(), 0, static_cast<std::size_t>(t.numel()) * dtype_size(dt));
+  return t;
 }
 
 std::int64_t image_grain(const Window2D& g) {
@@ -60,7 +68,12 @@ Tensor max_pool2d(const Tensor& x, const Window2D& g) {
 }
 
 Tensor max_pool2d_backward(const Tensor& x, const Tensor& dy, const Window2D& g) {
-  Tensor dx = Tensor::zeros(x.shape(), x.dtype());
+  // Windows that do not overlap (the usual 2x2, stride 2) store each tap once, zero or dy, and
+  // need dx cleared only where no window reaches; overlapping ones add into a cleared dx.
+  const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
+  const bool covered = g.sh == g.kh && g.sw == g.kw && (g.oh - 1) * g.sh - g.pt + g.kh >= g.h &&
+                       (g.ow - 1) * g.sw - g.pl + g.kw >= g.w;
+  Tensor dx = uninitialised_or_zeros(x.shape(), x.dtype(), disjoint && covered);
   visit_float(x, "max_pool2d_backward", [&](auto tag) {
     using T = decltype(tag);
     const auto& k = kern::window_table<T>();
@@ -76,7 +89,7 @@ Tensor max_pool2d_backward(const Tensor& x, const Tensor& dy, const Window2D& g)
           xs[static_cast<std::size_t>(t)] = xp + n * g.image() + offs[t];
           dxs[static_cast<std::size_t>(t)] = dxp + n * g.image() + offs[t];
         }
-        k.max_backward(xs.data(), count, dyp + p * g.c, dxs.data(), g.c);
+        (disjoint ? k.max_backward_store : k.max_backward)(xs.data(), count, dyp + p * g.c, dxs.data(), g.c);
       });
     });
   });
@@ -124,7 +137,7 @@ Tensor avg_pool2d(const Tensor& x, const Window2D& g) {
 }
 
 Tensor avg_pool2d_backward(const Tensor& dy, const Window2D& g) {
-  Tensor dx = Tensor::zeros(Shape{g.n, g.h, g.w, g.c}, dy.dtype());
+  Tensor dx = uninitialised_or_zeros(Shape{g.n, g.h, g.w, g.c}, dy.dtype(), false);
   visit_float(dy, "avg_pool2d_backward", [&](auto tag) {
     using T = decltype(tag);
     const auto& k = kern::window_table<T>();

@@ -57,6 +57,12 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const 
         // An outer tape records: differentiable ops.
         gz = relu ? mul(gy, core::greater(y, core::scalar_like(y, 0))) : gy;
         if (has_bias && m[2]) db = sum(gz, {0, 1, 2});
+      } else if (!m[0] && m[1]) {
+        // First order, no input gradient (a first layer): mask and bias inside the kernel-gradient
+        // product, the masked gradient never stored.
+        Tensor dw;
+        core::conv2d_backward_kernel_fused(x, gy, relu ? y : Tensor(), has_bias && m[2], g, dw, db);
+        return Grads{Tensor(), dw, db};
       } else {
         // First order: mask and bias sum in one pass over the output.
         core::conv2d_output_grad(gy, relu ? y : Tensor(), has_bias && m[2], gz, db);

@@ -17,6 +17,9 @@ struct WindowTable {
   void (*max)(const T* const* xs, std::int64_t taps, T* y, std::int64_t c);
   // dxs[t*][i] += dy[i] for the tap t* that max() picked for channel i.
   void (*max_backward)(const T* const* xs, std::int64_t taps, const T* dy, T* const* dxs, std::int64_t c);
+  // dxs[t][i] = (t == t*) ? dy[i] : 0 for every tap: max_backward for windows that do not
+  // overlap, which writes each tap once and reads nothing back.
+  void (*max_backward_store)(const T* const* xs, std::int64_t taps, const T* dy, T* const* dxs, std::int64_t c);
   // y[i] = ds[t*][i] for the tap t* that max() picked: the adjoint of max_backward in dy.
   void (*max_gather)(const T* const* xs, std::int64_t taps, const T* const* ds, T* y, std::int64_t c);
   // y[i] = scale * sum over taps of xs[t][i]
@@ -31,6 +34,9 @@ struct WindowTable {
   // fused relu; without y, out = g and is not written); sum[i] += out[r][i] over the rows when
   // sum is not null (the bias gradient).
   void (*output_grad)(const T* g, const T* y, T* out, T* sum, std::int64_t rows, std::int64_t c);
+  // The same mask into a GEMM panel: dst[r * nr + j] = (y is null or y[r * ld + j] > 0) ?
+  // g[r * ld + j] : 0 for j < n, and 0 for n <= j < nr.
+  void (*mask_panel)(const T* g, const T* y, std::int64_t ld, std::int64_t rows, std::int64_t n, T* dst, std::int64_t nr);
 };
 
 // The table for the active ISA.

@@ -4,6 +4,7 @@
 //
 // Every loop runs over channels in full vectors and ends with one partial vector through a small
 // buffer, so memory is never touched past c and a channel's result does not depend on c.
+#include <algorithm>
 #include <cstddef>
 #include <xsimd/xsimd.hpp>
 
@@ -79,6 +80,16 @@ void max_backward(const T* const* xs, std::int64_t taps, const T* dy, T* const* 
 }
 
 template <class T>
+void max_backward_store(const T* const* xs, std::int64_t taps, const T* dy, T* const* dxs, std::int64_t c) {
+  over_channels<T>(c, [&](std::int64_t i, std::int64_t n) {
+    B<T> best;
+    const B<T> idx = argmax(xs, taps, i, n, best);
+    const B<T> g = load(dy + i, n), zero(T(0));
+    for (std::int64_t t = 0; t < taps; ++t) store(dxs[t] + i, xsimd::select(idx == B<T>(static_cast<T>(t)), g, zero), n);
+  });
+}
+
+template <class T>
 void max_gather(const T* const* xs, std::int64_t taps, const T* const* ds, T* y, std::int64_t c) {
   over_channels<T>(c, [&](std::int64_t i, std::int64_t n) {
     B<T> best;
@@ -145,16 +156,35 @@ void output_grad(const T* g, const T* y, T* out, T* sum, std::int64_t rows, std:
 }
 
 template <class T>
+void mask_panel(const T* g, const T* y, std::int64_t ld, std::int64_t rows, std::int64_t n, T* dst, std::int64_t nr) {
+  const B<T> zero(T(0));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const T* gr = g + r * ld;
+    const T* yr = y ? y + r * ld : nullptr;
+    T* d = dst + r * nr;
+    over_channels<T>(nr, [&](std::int64_t i, std::int64_t w) {
+      // Lanes at or past n are zero: loaded from nowhere, stored as padding.
+      const std::int64_t live = std::min<std::int64_t>(w, std::max<std::int64_t>(n - i, 0));
+      B<T> v = live > 0 ? load(gr + i, live) : zero;
+      if (yr && live > 0) v = xsimd::select(load(yr + i, live) > zero, v, zero);
+      store(d + i, v, w);
+    });
+  }
+}
+
+template <class T>
 WindowTable<T> make_window_table() {
   WindowTable<T> t{};
   t.max = &max<T>;
   t.max_backward = &max_backward<T>;
+  t.max_backward_store = &max_backward_store<T>;
   t.max_gather = &max_gather<T>;
   t.sum = &sum<T>;
   t.spread = &spread<T>;
   t.dot = &dot<T>;
   t.mul_acc = &mul_acc<T>;
   t.output_grad = &output_grad<T>;
+  t.mask_panel = &mask_panel<T>;
   return t;
 }
 

@@ -220,6 +220,43 @@ BOOST_AUTO_TEST_CASE(fused_relu_matches_a_separate_relu) {
   for (std::size_t i = 0; i < 3; ++i) test::check_close(g1[i], g2[i].to_vector<double>(), 1e-13, 1e-13, "input " + std::to_string(i));
 }
 
+BOOST_AUTO_TEST_CASE(first_layer_gradients_mask_and_bias_inside_the_product) {
+  // Without an input gradient (x not watched) the relu mask and the bias sum happen inside the
+  // kernel-gradient GEMM; check them against the naive loops on the masked output gradient.
+  Generator gen(14);
+  test::for_each_isa([&](Isa) {
+    for (const Case& c : {Case{2, 7, 6, 1, 3, 3, 32}, Case{3, 4, 5, 17, 1, 1, 7}, Case{3, 12, 11, 64, 3, 3, 33},
+                          Case{1, 6, 7, 3, 2, 3, 70, {2, 1}, "same"}})
+      for (DType dt : {DType::float32, DType::float64})
+        for (bool with_bias : {true, false}) {
+          BOOST_TEST_CONTEXT(c << " " << dtype_name(dt) << (with_bias ? " bias" : "")) {
+            const Window2D g = geometry(c);
+            const Tensor x = test::random_tensor(Shape{c.n, c.h, c.w, c.c}, gen, dt);
+            const Tensor k = test::random_tensor(Shape{c.kh, c.kw, c.c, c.out}, gen, dt, -1, 1);
+            const Tensor b = with_bias ? test::random_tensor(Shape{c.out}, gen, dt, -1, 1) : Tensor();
+            const Tensor dy = test::random_tensor(Shape{c.n, g.oh, g.ow, c.out}, gen, dt, -1, 1);
+            GradientTape tape;
+            tape.watch(k);
+            if (with_bias) tape.watch(b);
+            const Tensor y = conv2d(x, k, b, {c.strides, c.padding, c.dilation}, true);
+            const auto grads = tape.gradient(y, with_bias ? std::vector<Tensor>{k, b} : std::vector<Tensor>{k}, dy);
+            auto masked = values(dy);
+            const auto yv = values(y);
+            for (std::size_t i = 0; i < masked.size(); ++i)
+              if (!(yv[i] > 0)) masked[i] = 0;
+            const double pix = static_cast<double>(g.pixels());
+            const double tol = (dt == DType::float32 ? 1e-5 : 1e-12) * (1 + pix);
+            expect_near(grads[0], test::naive_conv2d_kernel_grad(values(x), masked, g, c.out), 1e-5, tol, "dkernel");
+            if (with_bias) {
+              std::vector<double> db(static_cast<std::size_t>(c.out), 0.0);
+              for (std::size_t i = 0; i < masked.size(); ++i) db[i % static_cast<std::size_t>(c.out)] += masked[i];
+              expect_near(grads[1], db, 1e-5, tol, "dbias");
+            }
+          }
+        }
+  });
+}
+
 BOOST_AUTO_TEST_CASE(second_order_gradients) {
   // The gradients are recorded convolutions: differentiate d(sum(conv * w))/dx and /dkernel again.
   Generator gen(12);
