@@ -10,10 +10,15 @@
 ///   kernel gradient dW[K, out] = patches(X)^T[K, P] * dY[P, out]
 ///   input gradient  dX = col2im(dY[P, out] * W^T[out, K])
 /// The patch matrix is never stored: the GEMM asks for each block of it and a gather routine
-/// writes the block straight into its packing buffer (core::PackedA), rows-layout for the forward
-/// and k-major panels for the kernel gradient. The input gradient multiplies a bounded tile of
-/// output pixels at a time into a reused per-thread buffer and adds it into dX (col2im), image by
-/// image, so no thread ever writes another's image.
+/// writes the block straight into its packing buffer (core::PackedA), a rows-layout block for the
+/// forward and a k-major block for the kernel gradient, which then run on the GEMM's micro-kernels
+/// (6x4 tiles on AVX-512 for 64 or more output channels). The input gradient is the one place
+/// with a column buffer: it multiplies a tile of at most 168 output pixels at a time into a
+/// reused per-thread buffer (<= 256 KB of float32) and adds it into dX (col2im), image by image,
+/// so no thread ever writes another's image.
+/// A fused relu's mask and the bias gradient can ride inside the kernel-gradient product
+/// (conv2d_backward_kernel_fused): dY is masked as the GEMM packs it (core::PackedB) and the bias
+/// gradient is the row a column of ones adds to the patches.
 /// Results do not depend on the thread count: the kernel gradient sums over images in a fixed
 /// number of groups (set by the problem size alone) and adds the groups in order.
 #include <cstdint>
