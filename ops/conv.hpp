@@ -16,12 +16,15 @@
 
 namespace tg {
 
-/// Keras' Conv2D / DepthwiseConv2D arguments (`padding` "valid" or "same", any case).
+/// Keras' Conv2D arguments (`padding` "valid" or "same", any case).
 struct Conv2DOptions {
   std::array<std::int64_t, 2> strides{1, 1};
   std::string padding = "valid";
   std::array<std::int64_t, 2> dilation_rate{1, 1};
 };
+
+/// Keras' DepthwiseConv2D takes the same arguments.
+using DepthwiseConv2DOptions = Conv2DOptions;
 
 /// Keras' Conv1D arguments (`padding` "valid", "same" or "causal": causal pads only the start
 /// with dilation * (kernel - 1) steps).
@@ -50,7 +53,7 @@ Tensor conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias = Tensor
 /// Keras' DepthwiseConv2D: output channel c * m + j is input channel c convolved with kernel[.., c, j].
 // [N, H, W, in] x [kh, kw, in, m] (+ [in * m]) -> [N, OH, OW, in * m]
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& kernel, const Tensor& bias = Tensor(),
-                        const Conv2DOptions& options = {});
+                        const DepthwiseConv2DOptions& options = {});
 
 /// Keras' Conv1D (a conv2d over a height of 1).
 // [N, L, in] x [k, in, out] (+ [out]) -> [N, OL, out]
