@@ -10,6 +10,8 @@
 // A is not packed (but see pack_a): a broadcast-FMA kernel reads one element of A per row and k,
 // so A^T is read k-major in place and row-major A row by row. Row panels split M evenly (32 rows = 11+11+10 rather
 // than 14+14+4), every height has its own kernel, so there is no M tail to pad.
+// gemm_packed_a takes A from a routine that writes each block straight into the packing buffer
+// (convolution patches): rows-layout blocks for the "rows" tiles, or k-major panels.
 // Two shortcuts for MLP shapes: a row-major B feeding few row panels is read in place instead of
 // packed, and a narrow C (N = 10) is computed as C^T = op(B)^T op(A)^T so M fills the vectors.
 #include "core/gemm.hpp"
@@ -117,7 +119,17 @@ struct Problem {
   const gd::Family<T>* fam;
   gd::PackTFn<T> pack_t;
   bool c_trans;  // this is the problem for C^T: C(i, j) lives at C[j * ldc + i], bias runs along i
+  const PackedA<T>* src = nullptr;   // A comes from this packing routine (A and lda unused)
+  const PackedB<T>* bsrc = nullptr;  // B comes from this one (B and ldb unused)
 };
+
+// The stride of a block of A packed by a routine: its length, plus a cache line when lines would
+// be a multiple of 2 KB apart (a tile's rows would share L1 sets, as for pack_a_stride below).
+template <class T>
+std::int64_t packed_rows_ld(std::int64_t len) {
+  const std::int64_t bytes = len * static_cast<std::int64_t>(sizeof(T));
+  return bytes % 2048 == 0 ? len + 64 / static_cast<std::int64_t>(sizeof(T)) : len;
+}
 
 // Packs op(B)[p0:p0+kc, j0:j0+nc] into ceil(nc/nr) panels of kc x nr, zero-padding past nc.
 // With full_in_place only the last, partial panel is packed (the others are read from B).
@@ -127,7 +139,9 @@ void pack_b(const Problem<T>& P, std::int64_t p0, std::int64_t kc, std::int64_t 
   for (std::int64_t q = 0; q < nc; q += nr, dst += kc * nr) {
     const std::int64_t n = std::min(nr, nc - q);
     if (full_in_place && n == nr) continue;
-    if (!P.tb) {
+    if (P.bsrc) {
+      P.bsrc->pack(P.bsrc->ctx, p0, kc, j0 + q, n, nr, dst);
+    } else if (!P.tb) {
       // A loop, not memcpy: rows are one or two vectors long and a call per row costs more.
       const T* src = P.B + p0 * P.ldb + j0 + q;
       for (std::int64_t p = 0; p < kc; ++p) {
@@ -156,14 +170,19 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
 
   // Packing B pays when many row panels reuse it. With few rows, full panels of a row-major B
   // are read where they are (b_step = ldb).
-  const bool in_place = !P.tb && m1 - m0 <= in_place_rows * mr &&
+  const bool in_place = !P.bsrc && !P.tb && m1 - m0 <= in_place_rows * mr &&
                         P.ldb * static_cast<std::int64_t>(sizeof(T)) <= in_place_stride;
   // Row-major A whose rows are a multiple of 2 KB apart (512^3, 1024^3) is packed k-major: read in
   // place, the MR rows of a tile fall in one or two L1 sets and evict each other (1024^3 ran at
   // 0.6-0.95x OpenBLAS from run to run). Panels are padded to max_mr rows, as pack_t writes them.
-  const bool pack_a = !P.ta && (P.lda * static_cast<std::int64_t>(sizeof(T))) % pack_a_stride == 0;
+  const bool pack_a = !P.src && !P.ta && (P.lda * static_cast<std::int64_t>(sizeof(T))) % pack_a_stride == 0;
   constexpr std::int64_t a_pad = gd::max_mr;
-  T* apack = pack_a ? a_scratch.get<T>(((mc_max + mr - 1) / mr) * kc_full * a_pad) : nullptr;
+  // A from a packing routine (P.src) comes as one block of mc x kc per (ic, pc): rows-layout
+  // (read like row-major A) or k-major (read like A^T), at stride a_ld.
+  const std::int64_t a_ld = !P.src ? 0 : P.src->kmajor ? packed_rows_ld<T>(std::min(mc_max, m1 - m0)) : packed_rows_ld<T>(kc_full);
+  T* apack = pack_a ? a_scratch.get<T>(((mc_max + mr - 1) / mr) * kc_full * a_pad)
+             : P.src ? a_scratch.get<T>(P.src->kmajor ? kc_full * a_ld : mc_max * a_ld)
+                     : nullptr;
   gd::TileArgs<T> t{};
   t.ldc = P.ldc;
   t.c_trans = P.c_trans;
@@ -181,7 +200,9 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
         // Even row panels: mc rows in ceil(mc/mr) panels whose heights differ by at most one.
         const std::int64_t panels = (mc + mr - 1) / mr;
         const std::int64_t base = mc / panels, extra = mc % panels;
-        if (pack_a)
+        if (P.src)
+          P.src->pack(P.src->ctx, ic, mc, pc, kc, apack, a_ld);
+        else if (pack_a)
           for (std::int64_t s = 0, i = ic; s < panels; ++s) {
             const std::int64_t h = base + (s < extra ? 1 : 0);
             P.pack_t(P.A + i * P.lda + pc, P.lda, kc, h, a_pad, apack + s * kc * a_pad);
@@ -202,7 +223,11 @@ void run_block(const Problem<T>& P, std::int64_t m0, std::int64_t m1, std::int64
           for (std::int64_t s = 0; s < panels; ++s) {
             const std::int64_t h = base + (s < extra ? 1 : 0);
             gd::TileFn<T> fn;
-            if (pack_a) {
+            if (P.src) {
+              t.a = P.src->kmajor ? apack + (i - ic) : apack + (i - ic) * a_ld;
+              t.a_step = a_ld;
+              fn = P.src->kmajor ? fam.kmajor[h - 1] : fam.rows[h - 1];
+            } else if (pack_a) {
               t.a = apack + s * kc * a_pad;
               t.a_step = a_pad;
               fn = fam.kmajor[h - 1];
@@ -270,11 +295,38 @@ Split choose_split(const Problem<T>& P, std::int64_t parts) {
   return best;
 }
 
-}  // namespace
+// Runs P on the calling thread (serial, or too small to win from threads) or split over threads.
+template <class T>
+void run(const Problem<T>& P, bool serial) {
+  const int threads = num_threads();
+  if (serial || threads == 1 || P.M * P.N * P.K < serial_work) {
+    run_block(P, 0, P.M, 0, P.N);
+    return;
+  }
+  // Large products get 2 or 4 tasks per thread, so that a thread that starts late (a worker
+  // waking up, a core shared with another process) takes fewer of them instead of finishing last.
+  // Each task costs a TBB spawn (~1 us) and may pack its own B, hence only above task_work each.
+  std::int64_t parts = threads;
+  while (parts < 4 * threads && P.M * P.N * P.K >= 2 * parts * task_work) parts *= 2;
+  Split s = choose_split(P, parts);
+  if (s.tm * s.tn != parts) s = choose_split(P, threads);
+  const std::int64_t nr = P.fam->nr;
+  const std::int64_t col_panels = (P.N + nr - 1) / nr;
+  parallel_for(0, s.tm * s.tn, 1, [&](std::int64_t b, std::int64_t e) {
+    for (std::int64_t task = b; task < e; ++task) {
+      const std::int64_t im = task / s.tn, in = task % s.tn;
+      const std::int64_t m0 = P.M * im / s.tm, m1 = P.M * (im + 1) / s.tm;
+      const std::int64_t n0 = std::min(P.N, col_panels * in / s.tn * nr);
+      const std::int64_t n1 = std::min(P.N, col_panels * (in + 1) / s.tn * nr);
+      if (m1 > m0 && n1 > n0) run_block(P, m0, m1, n0, n1);
+    }
+  });
+}
 
 template <class T>
-void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, const T* A,
-          std::int64_t lda, const T* B, std::int64_t ldb, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep) {
+void gemm_impl(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, const T* A,
+               std::int64_t lda, const T* B, std::int64_t ldb, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep,
+               bool serial) {
   if (M < 0 || N < 0 || K < 0) fail("gemm: negative size M=", M, " N=", N, " K=", K);
   if (M == 0 || N == 0) return;
   if (ldc < N) fail("gemm: ldc=", ldc, " < N=", N);
@@ -294,37 +346,79 @@ void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64
   const Problem<T> P = swap ? Problem<T>{!trans_b, !trans_a, N, M, K, B, ldb, A, lda, C, ldc, ep, &ks.wide, ks.pack_t, true}
                             : Problem<T>{trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep,
                                          N <= ks.narrow.nr ? &ks.narrow : &ks.wide, ks.pack_t, false};
-  const gd::Family<T>* fam = P.fam;
+  run(P, serial);
+}
 
-  const int threads = num_threads();
-  if (threads == 1 || M * N * K < serial_work) {
-    run_block(P, 0, P.M, 0, P.N);
+}  // namespace
+
+template <class T>
+void gemm(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, const T* A, std::int64_t lda,
+          const T* B, std::int64_t ldb, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep, false);
+}
+
+template <class T>
+void gemm_serial(bool trans_a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, const T* A,
+                 std::int64_t lda, const T* B, std::int64_t ldb, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep) {
+  gemm_impl(trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc, ep, true);
+}
+
+template <class T>
+void gemm_packed_a(const PackedA<T>& a, bool trans_b, std::int64_t M, std::int64_t N, std::int64_t K, const T* B,
+                   std::int64_t ldb, T* C, std::int64_t ldc, const GemmEpilogue<T>& ep, bool serial) {
+  if (M < 0 || N < 0 || K < 0) fail("gemm_packed_a: negative size M=", M, " N=", N, " K=", K);
+  if (M == 0 || N == 0) return;
+  if (ldc < N) fail("gemm_packed_a: ldc=", ldc, " < N=", N);
+  if (K == 0) {
+    empty_product(M, N, C, ldc, ep);
     return;
   }
-  // Large products get 2 or 4 tasks per thread, so that a thread that starts late (a worker
-  // waking up, a core shared with another process) takes fewer of them instead of finishing last.
-  // Each task costs a TBB spawn (~1 us) and may pack its own B, hence only above task_work each.
-  std::int64_t parts = threads;
-  while (parts < 4 * threads && M * N * K >= 2 * parts * task_work) parts *= 2;
-  Split s = choose_split(P, parts);
-  if (s.tm * s.tn != parts) s = choose_split(P, threads);
-  const std::int64_t nr = fam->nr;
-  const std::int64_t col_panels = (P.N + nr - 1) / nr;
-  parallel_for(0, s.tm * s.tn, 1, [&](std::int64_t b, std::int64_t e) {
-    for (std::int64_t task = b; task < e; ++task) {
-      const std::int64_t im = task / s.tn, in = task % s.tn;
-      const std::int64_t m0 = P.M * im / s.tm, m1 = P.M * (im + 1) / s.tm;
-      const std::int64_t n0 = std::min(P.N, col_panels * in / s.tn * nr);
-      const std::int64_t n1 = std::min(P.N, col_panels * (in + 1) / s.tn * nr);
-      if (m1 > m0 && n1 > n0) run_block(P, m0, m1, n0, n1);
-    }
-  });
+  if (ldb < (trans_b ? K : N)) fail("gemm_packed_a: ldb=", ldb, " too small with K=", K, " N=", N);
+  if (!a.pack) fail("gemm_packed_a: no packing routine");
+  // No C^T swap here: that would need A packed as B panels. Narrow N still gets the narrow tiles.
+  const gd::KernelSet<T>& ks = kernel_set<T>();
+  // Convolution shapes (N = 64 output channels) ran ~10% faster on 6x4 AVX-512 tiles than on 14x2
+  // (conv2 of bench_conv_torch, one thread, thread CPU time, alternating runs).
+  const gd::Family<T>* fam = N <= ks.narrow.nr ? &ks.narrow : N >= ks.square.nr ? &ks.square : &ks.wide;
+  const Problem<T> P{false, trans_b, M, N, K, nullptr, 0, B, ldb, C, ldc, ep, fam, ks.pack_t, false, &a};
+  run(P, serial);
+}
+
+template <class T>
+void gemm_packed(const PackedA<T>& a, const PackedB<T>& b, std::int64_t M, std::int64_t N, std::int64_t K, T* C,
+                 std::int64_t ldc, const GemmEpilogue<T>& ep, bool serial) {
+  if (M < 0 || N < 0 || K < 0) fail("gemm_packed: negative size M=", M, " N=", N, " K=", K);
+  if (M == 0 || N == 0) return;
+  if (ldc < N) fail("gemm_packed: ldc=", ldc, " < N=", N);
+  if (K == 0) {
+    empty_product(M, N, C, ldc, ep);
+    return;
+  }
+  if (!a.pack || !b.pack) fail("gemm_packed: no packing routine");
+  const gd::KernelSet<T>& ks = kernel_set<T>();
+  const gd::Family<T>* fam = N <= ks.narrow.nr ? &ks.narrow : N >= ks.square.nr ? &ks.square : &ks.wide;
+  Problem<T> P{false, false, M, N, K, nullptr, 0, nullptr, 0, C, ldc, ep, fam, ks.pack_t, false, &a};
+  P.bsrc = &b;
+  run(P, serial);
 }
 
 template void gemm<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const float*, std::int64_t,
                           const float*, std::int64_t, float*, std::int64_t, const GemmEpilogue<float>&);
 template void gemm<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const double*, std::int64_t,
                            const double*, std::int64_t, double*, std::int64_t, const GemmEpilogue<double>&);
+template void gemm_serial<float>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const float*, std::int64_t,
+                                 const float*, std::int64_t, float*, std::int64_t, const GemmEpilogue<float>&);
+template void gemm_serial<double>(bool, bool, std::int64_t, std::int64_t, std::int64_t, const double*, std::int64_t,
+                                  const double*, std::int64_t, double*, std::int64_t, const GemmEpilogue<double>&);
+template void gemm_packed_a<float>(const PackedA<float>&, bool, std::int64_t, std::int64_t, std::int64_t, const float*,
+                                   std::int64_t, float*, std::int64_t, const GemmEpilogue<float>&, bool);
+template void gemm_packed<float>(const PackedA<float>&, const PackedB<float>&, std::int64_t, std::int64_t, std::int64_t,
+                                 float*, std::int64_t, const GemmEpilogue<float>&, bool);
+template void gemm_packed<double>(const PackedA<double>&, const PackedB<double>&, std::int64_t, std::int64_t, std::int64_t,
+                                  double*, std::int64_t, const GemmEpilogue<double>&, bool);
+template void gemm_packed_a<double>(const PackedA<double>&, bool, std::int64_t, std::int64_t, std::int64_t,
+                                    const double*, std::int64_t, double*, std::int64_t, const GemmEpilogue<double>&,
+                                    bool);
 
 Tensor matmul(const Tensor& a, const Tensor& b, bool trans_a, bool trans_b) {
   if (!a.defined() || !b.defined()) fail("matmul: undefined tensor");

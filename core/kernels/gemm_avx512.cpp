@@ -63,12 +63,12 @@ void pack_t_f32(const float* src, std::int64_t ld, std::int64_t kc, std::int64_t
 namespace tg::core::gemm_detail {
 const KernelSet<float>& gemm_kernels_f32_avx512() {
   static constexpr KernelSet<float> k{gemm_avx512::make_family<float, 14, 2>(), gemm_avx512::make_family<float, 14, 1>(),
-                                      &gemm_avx512::pack_t_f32};
+                                      &gemm_avx512::pack_t_f32, gemm_avx512::make_family<float, 6, 4>()};
   return k;
 }
 const KernelSet<double>& gemm_kernels_f64_avx512() {
   static constexpr KernelSet<double> k{gemm_avx512::make_family<double, 14, 2>(),
-                                       gemm_avx512::make_family<double, 14, 1>(), &gemm_avx512::pack_t_scalar<double>};
+                                       gemm_avx512::make_family<double, 14, 1>(), &gemm_avx512::pack_t_scalar<double>, gemm_avx512::make_family<double, 6, 4>()};
   return k;
 }
 }  // namespace tg::core::gemm_detail

@@ -55,6 +55,9 @@ template <class T>
 struct KernelSet {
   Family<T> wide, narrow;
   PackTFn<T> pack_t;
+  // For products whose A is packed by a routine (convolution patches) and N >= square.nr: fewer
+  // rows and more vectors per tile, so each broadcast of A feeds more FMAs.
+  Family<T> square;
 };
 
 
