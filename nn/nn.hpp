@@ -11,3 +11,4 @@
 #include "nn/progbar.hpp"
 #include "nn/schedules.hpp"
 #include "nn/sequential.hpp"
+#include "nn/tensorboard_callback.hpp"

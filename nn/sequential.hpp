@@ -6,6 +6,7 @@
 ///     model.compile("adam", "sparse_categorical_crossentropy", {"accuracy"});
 ///     model.fit(x_train, y_train, {.epochs = 5});
 #include <concepts>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -113,7 +114,9 @@ class Sequential {
  private:
   void check_compiled(const char* what) const;
   void check_xy(const Tensor& x, const Tensor& y, const char* what) const;
-  double train_step(const Tensor& x, const Tensor& y);
+  // `on_gradients`, when set, sees the gradients before the optimizer step (fit's callbacks).
+  double train_step(const Tensor& x, const Tensor& y,
+                    const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients = {});
   std::string name_;
   std::vector<std::shared_ptr<Layer>> layers_;
   std::shared_ptr<Optimizer> optimizer_;

@@ -55,12 +55,14 @@ void Sequential::check_xy(const Tensor& x, const Tensor& y, const char* what) co
   }
 }
 
-double Sequential::train_step(const Tensor& x, const Tensor& y) {
+double Sequential::train_step(const Tensor& x, const Tensor& y,
+                              const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients) {
   const std::vector<Variable> vars = trainable_variables();
   GradientTape tape;
   const Tensor y_pred = (*this)(x, /*training=*/true);
   const Tensor loss = (*loss_)(y, y_pred);
   const std::vector<Tensor> grads = tape.gradient(loss, vars);
+  if (on_gradients) on_gradients(grads, vars);  // the gradient hook: see Callback::on_train_batch_gradients
   optimizer_->apply_gradients(grads, vars);
   for (const auto& m : metrics_) m->update_state(y, y_pred);
   return loss.item();
@@ -116,7 +118,11 @@ History Sequential::fit(const Tensor& x_in, const Tensor& y_in, const FitOptions
     };
     for (std::int64_t s = 0; s < steps && !stop_training; ++s) {
       const auto batch = data.batch(s, opt.batch_size);
-      const double loss = train_step(batch.x, batch.y);
+      // Gradient hook: callbacks see each batch's gradients before the optimizer step.
+      const auto show_gradients = [&](const std::vector<Tensor>& grads, const std::vector<Variable>& vars) {
+        for (const auto& cb : opt.callbacks) cb->on_train_batch_gradients({s, steps, grads, vars});
+      };
+      const double loss = opt.callbacks.empty() ? train_step(batch.x, batch.y) : train_step(batch.x, batch.y, show_gradients);
       loss_mean.update(loss, static_cast<double>(batch.x.shape()[0]));
       if (bar.wants_update(s + 1)) bar.update(s + 1, items());
       if (!opt.callbacks.empty()) {

@@ -27,5 +27,6 @@ int cmd_summary(const Args& args);
 int cmd_evaluate(const Args& args);
 int cmd_predict(const Args& args);
 int cmd_grads(const Args& args);
+int cmd_logs(const Args& args);
 
 }  // namespace tg::cli

@@ -107,7 +107,7 @@ int cmd_predict(const Args& args) {
 
 int cmd_grads(const Args& args) {
   const std::string path = require_file(args, "grads");
-  if (!args.has("out")) throw UsageError("grads needs --out GRADS.h5");
+  if (!args.has("out") && !args.has("logdir")) throw UsageError("grads needs --out GRADS.h5 or --logdir DIR (or both)");
   const io::KerasModel km = io::read_keras_file(path);
   nn::Sequential model = sequential_from_keras(km, path);
   const io::Split data = test_data(args, model);
@@ -131,9 +131,19 @@ int cmd_grads(const Args& args) {
         }
       if (k < grads.size()) named.emplace_back(p, grads[k++]);
     }
-  save_tensors(named, args.get("out", ""));
-  std::cout << std::setprecision(6) << "loss: " << loss.item() << " on " << n << " samples; wrote " << named.size()
-            << " gradients to " << args.get("out", "") << "\n";
+  std::cout << std::setprecision(6) << "loss: " << loss.item() << " on " << n << " samples";
+  if (args.has("out")) {
+    save_tensors(named, args.get("out", ""));
+    std::cout << "; wrote " << named.size() << " gradients to " << args.get("out", "");
+  }
+  if (args.has("logdir")) {  // the tags nn::TensorBoard writes, at step 0 (see summary::gradients)
+    summary::Writer writer(args.get("logdir", ""));
+    writer.scalar("loss", loss.item(), 0);
+    summary::gradients(writer, vars, grads, 0);
+    writer.close();
+    std::cout << "; wrote TensorBoard logs to " << writer.path();
+  }
+  std::cout << "\n";
   return 0;
 }
 
