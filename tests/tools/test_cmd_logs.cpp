@@ -1,6 +1,7 @@
 // tools/cmd_logs.cpp and the --logdir options of train and grads: logs written from the command
 // line decode into the expected scalars and histograms, and `tapegrad logs` digests them.
 #include <array>
+#include <bit>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,29 @@ BOOST_AUTO_TEST_CASE(train_logdir_writes_keras_tags_and_logs_digests_them) {
     BOOST_TEST(s.at(w + "/gradient_norm").size() == 2u);
     BOOST_TEST(s.at(w + "/gradient_norm")[1].second > 0);
   }
+
+  // protoc (a build dependency) decodes the epoch_loss event of epoch 1 without tapegrad's .proto:
+  // field 2 (step) = 1, field 5 (summary) > 1 (value) > 1 (tag), 2 (simple_value, fixed32 bits).
+  const std::string events = fs::directory_iterator(logdir + "/train")->path().string();
+  const summary::RecordScan scan = summary::read_records(events);
+  const summary::EventFile decoded = summary::read_event_file(events);
+  std::size_t k = 0;
+  while (k < decoded.events.size() &&
+         !(decoded.events[k].step == 1 && !decoded.events[k].values.empty() && decoded.events[k].values[0].tag == "epoch_loss"))
+    ++k;
+  BOOST_REQUIRE_LT(k, scan.records.size());
+  std::ofstream(logdir + "/record.bin", std::ios::binary) << scan.records[k];
+  const float loss1 = static_cast<float>(s.at("epoch_loss")[1].second);
+  char bits[32];
+  std::snprintf(bits, sizeof bits, "0x%08x", std::bit_cast<std::uint32_t>(loss1));
+  FILE* p = popen(("protoc --decode_raw < '" + logdir + "/record.bin'").c_str(), "r");
+  BOOST_REQUIRE(p);
+  std::string raw;
+  std::array<char, 512> buf;
+  while (std::fgets(buf.data(), buf.size(), p)) raw += buf.data();
+  BOOST_TEST(pclose(p) == 0);
+  BOOST_TEST(raw.find("\n2: 1\n5 {\n  1 {\n    1: \"epoch_loss\"\n    2: " + std::string(bits) + "\n") != std::string::npos, raw);
+  fs::remove(logdir + "/record.bin");
 
   const Run d = run("logs " + logdir);
   BOOST_TEST(d.status == 0, d.out);
