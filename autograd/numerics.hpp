@@ -14,7 +14,8 @@
 /// called directly (optimizer updates) are not checked themselves; a value they spoil is caught at
 /// the next op that reads it, which names it as an input that already held NaN or Inf.
 ///
-/// Disabled (the default) it costs one relaxed atomic load per op. Enabled, each op scans its output
+/// Disabled (the default) it costs one relaxed atomic load per op (callgrind: +0.02% instructions on
+/// a training step, +0.1% on a chain of scalar ops). Enabled, each op scans its output
 /// once and keeps a small record of how the output was made (freed with the tensor; chains are cut
 /// after 32 ops): callgrind counts 1.12x the instructions of a training step of the Fashion-MNIST
 /// MLP at batch 32, 1.37x on a chain of scalar ops (bench/bench_check_numerics.cpp).
