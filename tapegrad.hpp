@@ -1,5 +1,6 @@
 #pragma once
 // The whole public API of tapegrad.
+#include "autograd/numerics.hpp"
 #include "autograd/tape.hpp"
 #include "autograd/variable.hpp"
 #include "core/allocator.hpp"
@@ -14,3 +15,5 @@
 #include "nn/nn.hpp"
 #include "ops/linalg.hpp"
 #include "ops/ops.hpp"
+#include "summary/reader.hpp"
+#include "summary/summary.hpp"

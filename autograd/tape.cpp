@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "autograd/numerics_detail.hpp"
 #include "autograd/variable.hpp"
 #include "core/elementwise.hpp"
 
@@ -38,6 +39,7 @@ struct Node {
   DType output_dtype;
   BackwardFn backward;
   std::vector<SavedVersion> versions;
+  std::shared_ptr<const numerics::Origin> origin;  // only while check_numerics is enabled
 };
 
 struct TapeState {
@@ -80,6 +82,8 @@ HookRegistry& hook_registry() {
 struct Meta {
   bool trainable_variable = false;
   std::uint64_t hooked_id = 0;  // nonzero when hooks are registered for this tensor
+  std::shared_ptr<const std::string> variable_name;  // a Variable's name, for check_numerics' reports
+  std::shared_ptr<const numerics::Origin> origin;    // the op that made it, while check_numerics is enabled
 };
 
 void delete_meta(void* p) {
@@ -162,7 +166,22 @@ bool is_trainable_variable(const Tensor& t) {
 
 void mark_trainable_variable(const Tensor& t, bool trainable) { ensure_meta(t).trainable_variable = trainable; }
 
-bool should_record(std::initializer_list<const Tensor*> inputs) {
+void set_variable_name(const Tensor& t, const std::string& name) {
+  ensure_meta(t).variable_name = std::make_shared<const std::string>(name);
+}
+
+namespace numerics {
+std::shared_ptr<const Origin> origin_of(const Tensor& t) {
+  const Meta* m = meta_of(t);
+  return m ? m->origin : nullptr;
+}
+std::shared_ptr<const std::string> variable_name_of(const Tensor& t) {
+  const Meta* m = meta_of(t);
+  return m ? m->variable_name : nullptr;
+}
+}  // namespace numerics
+
+bool tape_records(std::initializer_list<const Tensor*> inputs) {
   if (!any_recording()) return false;
   for (const TapeState* s : thread_tapes.tapes) {
     if (s->paused || s->used) continue;
@@ -172,7 +191,7 @@ bool should_record(std::initializer_list<const Tensor*> inputs) {
   return false;
 }
 
-bool should_record(const std::vector<Tensor>& inputs) {
+bool tape_records(const std::vector<Tensor>& inputs) {
   if (!any_recording()) return false;
   for (const TapeState* s : thread_tapes.tapes) {
     if (s->paused || s->used) continue;
@@ -182,7 +201,18 @@ bool should_record(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+// check_numerics rides on the op's call to record(): while it is enabled every op calls record(),
+// which checks the output and then records only on tapes that track an input.
+bool should_record(std::initializer_list<const Tensor*> inputs) { return tape_records(inputs) || numerics::enabled(); }
+bool should_record(const std::vector<Tensor>& inputs) { return tape_records(inputs) || numerics::enabled(); }
+
 void record(const char* op, std::vector<Tensor> inputs, const Tensor& output, BackwardFn backward) {
+  std::shared_ptr<const numerics::Origin> origin;
+  if (numerics::enabled()) {
+    origin = numerics::check_forward(op, inputs, output);  // throws on NaN or Inf
+    ensure_meta(output).origin = origin;
+    if (!any_recording()) return;
+  }
   std::shared_ptr<Node> node;
   for (TapeState* s : thread_tapes.tapes) {
     if (s->paused || s->used) continue;
@@ -202,6 +232,7 @@ void record(const char* op, std::vector<Tensor> inputs, const Tensor& output, Ba
         if (inputs[i].defined())
           node->versions.push_back({static_cast<int>(i), inputs[i].observe_storage(), inputs[i].version(), inputs[i].shape()});
       node->versions.push_back({-1, output.observe_storage(), output.version(), output.shape()});
+      node->origin = origin;
     }
     // Variables read by this op become leaves of this tape.
     for (const Tensor& t : inputs)
@@ -321,7 +352,14 @@ std::vector<Tensor> GradientTape::gradient(const Tensor& target, const std::vect
       if (relevant.count(n.input_ids[k])) needs.set(k);
     if (!needs.any()) continue;
     autograd::check_versions(n);
-    std::vector<Tensor> in_grads = n.backward(g, needs);
+    std::vector<Tensor> in_grads;
+    if (autograd::numerics::enabled()) {
+      autograd::numerics::BackwardScope in_rule(n.op);
+      in_grads = n.backward(g, needs);
+      autograd::numerics::check_backward(n.op, n.origin.get(), g, needs, in_grads);
+    } else {
+      in_grads = n.backward(g, needs);
+    }
     for (std::size_t k = 0; k < n.input_ids.size() && k < in_grads.size(); ++k) {
       if (!needs[k] || !in_grads[k].defined()) continue;
       auto [slot, fresh] = grads.try_emplace(n.input_ids[k], in_grads[k]);

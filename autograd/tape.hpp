@@ -47,15 +47,23 @@ using BackwardFn = std::function<std::vector<Tensor>(const Tensor& grad, const N
 struct Node;
 struct TapeState;
 
-/// True when some alive, recording tape tracks one of `inputs`. Cheap when no tape is alive.
+/// Whether an op must call record(): true when some alive, recording tape tracks one of `inputs`,
+/// and always while check_numerics is enabled (record() then checks the output; see
+/// autograd/numerics.hpp). Cheap when no tape is alive and the checks are off.
 bool should_record(std::initializer_list<const Tensor*> inputs);
 bool should_record(const std::vector<Tensor>& inputs);
+/// Only the tape half of should_record: for a backward rule choosing between a fused first-order
+/// path and a differentiable one (so enabling check_numerics never changes which path runs).
+bool tape_records(std::initializer_list<const Tensor*> inputs);
+bool tape_records(const std::vector<Tensor>& inputs);
 /// Records `output = op(inputs)` on every recording tape that tracks one of the inputs.
 void record(const char* op, std::vector<Tensor> inputs, const Tensor& output, BackwardFn backward);
 
 /// True for a tensor that belongs to a trainable Variable (watched by every tape automatically).
 bool is_trainable_variable(const Tensor& t);
 void mark_trainable_variable(const Tensor& t, bool trainable);
+/// Names a Variable's tensor, for check_numerics' reports.
+void set_variable_name(const Tensor& t, const std::string& name);
 
 }  // namespace autograd
 

@@ -10,6 +10,7 @@ Variable::Variable(Tensor value, std::string name, bool trainable) : state_(std:
   if (!value.defined()) throw std::invalid_argument("Variable '" + name + "': the initial value is undefined");
   state_->value = std::move(value);
   state_->name = std::move(name);
+  autograd::set_variable_name(state_->value, state_->name);
   set_trainable(trainable);
 }
 

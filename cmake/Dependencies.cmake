@@ -29,6 +29,12 @@ endif()
 if(NOT LIBZIP_FOUND)
   message(FATAL_ERROR "tapegrad: libzip not found. Install the Debian packages: apt-get install libzip-dev pkg-config")
 endif()
+# TensorBoard event files (summary/): the messages are encoded with libprotobuf from a .proto
+# compiled at build time by protoc (CMake's FindProtobuf; Debian ships no protobuf CMake config).
+tg_require(libprotobuf-dev Protobuf)
+if(NOT Protobuf_PROTOC_EXECUTABLE)
+  message(FATAL_ERROR "tapegrad: protoc not found. Install the Debian package: apt-get install protobuf-compiler")
+endif()
 if(TAPEGRAD_BUILD_TESTS)
   tg_require(libboost-test-dev Boost 1.74 CONFIG COMPONENTS unit_test_framework)
 endif()

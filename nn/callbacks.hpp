@@ -9,12 +9,22 @@
 #include <string>
 #include <vector>
 
+#include "autograd/variable.hpp"
 #include "core/tensor.hpp"
 
 namespace tg::nn {
 
 class Model;
 using Logs = std::map<std::string, double>;
+
+/// What fit's train step shows a callback between computing a batch's gradients and applying them
+/// (tapegrad's addition to Keras' hooks, for gradient inspection; see Callback::on_train_batch_gradients).
+struct BatchGradients {
+  std::int64_t batch;                       // index of the batch within the epoch
+  std::int64_t steps;                       // batches in the epoch
+  const std::vector<Tensor>& grads;         // grads[i] is the gradient of variables[i] (undefined if none)
+  const std::vector<Variable>& variables;   // the model's trainable variables, still holding the old values
+};
 
 class Callback {
  public:
@@ -25,6 +35,8 @@ class Callback {
   virtual void on_epoch_begin(int, const Logs&) {}
   virtual void on_epoch_end(int, const Logs&) {}
   virtual void on_train_batch_end(std::int64_t, const Logs&) {}
+  /// Called by fit after each batch's gradients are computed and before the optimizer applies them.
+  virtual void on_train_batch_gradients(const BatchGradients&) {}
 
  protected:
   Model* model_ = nullptr;

@@ -12,6 +12,7 @@
 ///     model.fit(x_train, y_train, {.epochs = 5});
 ///
 /// Files (model.save in Keras) are io's: tg::save_model, tg::load_model (io/keras_model_io.hpp).
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -129,7 +130,9 @@ class Model : public LayerBase<Model> {
   friend class Sequential;
   void check_compiled(const char* what) const;
   void check_data(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const char* what);
-  double train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights);
+  // `on_gradients`, when set, sees the gradients before the optimizer step (fit's callbacks).
+  double train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights,
+                    const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients = {});
   void update_metrics(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds);
   std::vector<std::pair<std::string, double>> metric_logs() const;
   Tensor batch_weights(const Tensor& sample_weight, const std::vector<Tensor>& ys,

@@ -170,12 +170,14 @@ std::vector<std::pair<std::string, double>> Model::metric_logs() const {
   return out;
 }
 
-double Model::train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights) {
+double Model::train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights,
+                         const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients) {
   const std::vector<Variable> vars = trainable_variables();
   GradientTape tape;
   const std::vector<Tensor> preds = (*this)(xs, /*training=*/true);
   const Tensor loss = compute_loss(ys, preds, weights);
   const std::vector<Tensor> grads = tape.gradient(loss, vars);
+  if (on_gradients) on_gradients(grads, vars);  // the gradient hook: see Callback::on_train_batch_gradients
   optimizer_->apply_gradients(grads, vars);
   update_metrics(ys, preds);
   return loss.item();
@@ -248,7 +250,11 @@ History Model::fit(const std::vector<Tensor>& xs_in, const std::vector<Tensor>& 
       Tensor w;
       if (sw.defined()) w = batch.ys.back(), batch.ys.pop_back();
       w = batch_weights(w, batch.ys, opt.class_weight);
-      const double loss = train_step(batch.xs, batch.ys, w);
+      // Gradient hook: callbacks see each batch's gradients before the optimizer step.
+      const auto show_gradients = [&](const std::vector<Tensor>& grads, const std::vector<Variable>& vars) {
+        for (const auto& cb : opt.callbacks) cb->on_train_batch_gradients({s, steps, grads, vars});
+      };
+      const double loss = opt.callbacks.empty() ? train_step(batch.xs, batch.ys, w) : train_step(batch.xs, batch.ys, w, show_gradients);
       loss_mean.update(loss, static_cast<double>(batch.xs.front().shape()[0]));
       if (bar.wants_update(s + 1)) bar.update(s + 1, items());
       if (!opt.callbacks.empty()) {

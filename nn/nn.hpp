@@ -17,3 +17,4 @@
 #include "nn/registry.hpp"
 #include "nn/schedules.hpp"
 #include "nn/sequential.hpp"
+#include "nn/tensorboard_callback.hpp"

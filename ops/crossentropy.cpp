@@ -84,7 +84,7 @@ Tensor fused_xent(const Tensor& dense, const std::vector<std::int64_t>* ids, con
   autograd::record(op, std::move(inputs), y, [labels, logits, log_probs, r, n](const Tensor& g, const autograd::Needs& m) {
     // Per-example weights of the upstream gradient: g / N for the mean, g for the sum, g[i] for none.
     Tensor w = r == Reduction::none ? reshape(g, {n, 1}) : (r == Reduction::mean ? g / static_cast<double>(n) : g);
-    const bool outer = autograd::should_record({&g, &logits, &labels});
+    const bool outer = autograd::tape_records({&g, &logits, &labels});
     // d loss / d labels = -log_softmax(logits), as TensorFlow defines it.
     Tensor g_labels;
     if (m[1]) g_labels = outer ? neg(mul(log_softmax(logits), w)) : neg(mul(log_probs, w));

@@ -40,7 +40,7 @@ std::pair<std::vector<Tensor>, double> clip_by_global_norm(const std::vector<Ten
   return {out, norm};
 }
 
-std::string summary(const Tensor& t) {
+std::string describe(const Tensor& t) {
   std::ostringstream os;
   os << "shape=" << t.shape() << " dtype=" << dtype_name(t.dtype());
   const auto v = t.to_vector<double>();

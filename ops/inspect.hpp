@@ -17,7 +17,8 @@ double global_norm(const std::vector<Tensor>& ts);
 /// the norm before clipping (tf.clip_by_global_norm).
 std::pair<std::vector<Tensor>, double> clip_by_global_norm(const std::vector<Tensor>& ts, double clip_norm);
 /// "shape=(784, 128) dtype=float32 min=-0.1 max=0.2 mean=0.001 std=0.05 l2=3.1 nan=0 inf=0"
-std::string summary(const Tensor& t);
+/// (named tg::summary before the TensorBoard summaries took that name: tg::summary::Writer).
+std::string describe(const Tensor& t);
 /// Throws std::runtime_error naming `what` and the counts when t holds NaN or Inf; returns t.
 const Tensor& check_numerics(const Tensor& t, const std::string& what);
 

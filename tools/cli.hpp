@@ -28,5 +28,6 @@ int cmd_evaluate(const Args& args);
 int cmd_predict(const Args& args);
 int cmd_grads(const Args& args);
 int cmd_check(const Args& args);
+int cmd_logs(const Args& args);
 
 }  // namespace tg::cli

@@ -145,7 +145,7 @@ void weight_paths(const nn::Layer& l, const io::KerasModel& km, const std::strin
 
 int cmd_grads(const Args& args) {
   const std::string path = require_file(args, "grads");
-  if (!args.has("out")) throw UsageError("grads needs --out GRADS.h5");
+  if (!args.has("out") && !args.has("logdir")) throw UsageError("grads needs --out GRADS.h5 or --logdir DIR (or both)");
   const io::KerasModel km = io::read_keras_file(path);
   std::shared_ptr<nn::Model> model = model_from_keras(km, path);
   const io::Split data = test_data(args, *model);
@@ -167,9 +167,19 @@ int cmd_grads(const Args& args) {
   std::vector<std::pair<std::string, Tensor>> named;
   for (std::size_t k = 0; k < grads.size(); ++k)
     if (grads[k].defined()) named.emplace_back(paths[k].second, grads[k]);
-  save_tensors(named, args.get("out", ""));
-  std::cout << std::setprecision(6) << "loss: " << loss.item() << " on " << n << " samples; wrote " << named.size()
-            << " gradients to " << args.get("out", "") << "\n";
+  std::cout << std::setprecision(6) << "loss: " << loss.item() << " on " << n << " samples";
+  if (args.has("out")) {
+    save_tensors(named, args.get("out", ""));
+    std::cout << "; wrote " << named.size() << " gradients to " << args.get("out", "");
+  }
+  if (args.has("logdir")) {  // the tags nn::TensorBoard writes, at step 0 (see summary::gradients)
+    summary::Writer writer(args.get("logdir", ""));
+    writer.scalar("loss", loss.item(), 0);
+    summary::gradients(writer, vars, grads, 0);
+    writer.close();
+    std::cout << "; wrote TensorBoard logs to " << writer.path();
+  }
+  std::cout << "\n";
   return 0;
 }
 

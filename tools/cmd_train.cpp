@@ -28,6 +28,8 @@ int cmd_train(const Args& args) {
   fit.epochs = epochs;
   fit.batch_size = batch_size;
   fit.seed = seed;
+  if (args.has("logdir"))  // Keras' TensorBoard callback, with weight and gradient histograms every epoch
+    fit.callbacks.push_back(std::make_shared<nn::TensorBoard>(args.get("logdir", ""), nn::TensorBoardOptions{.histogram_freq = 1}));
   model.fit(data.x_train, data.y_train, fit);
   const auto result = model.evaluate(data.x_test, data.y_test, batch_size);
   if (args.has("save")) save_model(model, args.get("save", ""));

@@ -60,6 +60,7 @@ namespace {
 const char* usage =
     "usage: tapegrad <command> [options]\n"
     "  train     [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
+    "            [--logdir DIR]  (TensorBoard logs: DIR/train, with weight and gradient histograms)\n"
     "            train Flatten, Dense(128, relu), Dense(10, softmax) on Fashion-MNIST with Adam\n"
     "  check     FILE [--arch MODEL.json|MODEL.h5]   loads FILE as load_model does, runs it on zeros,\n"
     "            prints the output shape or the reason it cannot (exit 1)\n"
@@ -67,7 +68,8 @@ const char* usage =
     "  evaluate  FILE [--data DIR] [--dataset mnist|fashion-mnist] [--scale 255|1] [--batch-size N]\n"
     "            [--arch MODEL.json|MODEL.h5]  (architecture for a weights-only FILE)\n"
     "  predict   FILE --input IN.h5 --output OUT.h5   (reads dataset x, writes dataset y)\n"
-    "  grads     FILE --out GRADS.h5 [--batch N] [--data DIR] [--dataset ...] [--scale ...]\n"
+    "  grads     FILE [--out GRADS.h5] [--logdir DIR] [--batch N] [--data DIR] [--dataset ...] [--scale ...]\n"
+    "  logs      DIR           one-screen digest of TensorBoard logs: scalars, trends, gradient norms\n"
     "  info      the SIMD instruction set and thread count in use\n";
 }
 
@@ -76,12 +78,13 @@ int main(int argc, char** argv) {
   try {
     using namespace tg::cli;
     if (cmd == "train")
-      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save"}));
+      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir"}));
     if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
     if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
     if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
     if (cmd == "predict") return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch"}));
-    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "batch", "data", "dataset", "scale"}));
+    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale"}));
+    if (cmd == "logs") return cmd_logs(Args(argc, argv, 2, {}));
     if (cmd == "info") {
       std::cout << "isa: " << tg::isa_name(tg::active_isa()) << "\nthreads: " << tg::num_threads() << "\n";
       return 0;

@@ -22,9 +22,9 @@ BOOST_AUTO_TEST_CASE(norms_and_clipping) {
   test::check_close(tape.gradient(clip_by_value(x, -1, 1), x), {0, 1, 0}, 0, 0, "clip gradient");
 }
 
-BOOST_AUTO_TEST_CASE(summary_line) {
+BOOST_AUTO_TEST_CASE(describe_line) {
   Tensor t = Tensor::from_values({1, -1, 3, INFINITY, NAN}, Shape{5});
-  const std::string s = summary(t);
+  const std::string s = describe(t);
   BOOST_TEST(s.find("shape=(5,) dtype=float32") == 0u);
   BOOST_TEST(s.find("min=-1 max=3 mean=1") != std::string::npos, s);
   BOOST_TEST(s.find("nan=1 inf=1") != std::string::npos, s);
