@@ -33,7 +33,7 @@ Dense::Dense(std::int64_t units, const std::string& activation, DenseOptions opt
 Config Dense::get_config(KerasFormat format) const {
   Config c = base_config(format);
   c["units"] = units_;
-  c["activation"] = activation_;
+  c["activation"] = activation_to_config(activation_, format);
   c["use_bias"] = options_.use_bias;
   c["kernel_initializer"] = options_.kernel_initializer.get_config(format);
   c["bias_initializer"] = options_.bias_initializer.get_config(format);
@@ -50,7 +50,7 @@ std::shared_ptr<Dense> Dense::from_config(const Config& config) {
   if (r.has("kernel_initializer")) o.kernel_initializer = get_initializer(r.raw("kernel_initializer"), r.where());
   if (r.has("bias_initializer")) o.bias_initializer = get_initializer(r.raw("bias_initializer"), r.where());
   o.dtype = r.get_dtype();
-  auto d = std::make_shared<Dense>(r.require_int("units"), activation_name(r.raw("activation")), o);
+  auto d = std::make_shared<Dense>(r.require_int("units"), activation_from_config(r.raw("activation")), o);
   apply_base_config(*d, r);
   return d;
 }
@@ -136,13 +136,13 @@ Activation::Activation(const std::string& act, const std::string& name)
 
 Config Activation::get_config(KerasFormat format) const {
   Config c = base_config(format);
-  c["activation"] = activation_;
+  c["activation"] = activation_to_config(activation_, format);
   return c;
 }
 
 std::shared_ptr<Activation> Activation::from_config(const Config& config) {
   const ConfigReader r(config, "Activation");
-  auto l = std::make_shared<Activation>(activation_name(r.raw("activation")), r.get_string("name", ""));
+  auto l = std::make_shared<Activation>(activation_from_config(r.raw("activation")), r.get_string("name", ""));
   apply_base_config(*l, r);
   return l;
 }

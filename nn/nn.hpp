@@ -1,5 +1,6 @@
 #pragma once
 // Keras-style models, layers, losses, metrics, optimizers and training.
+#include "nn/activation_layers.hpp"
 #include "nn/activations.hpp"
 #include "nn/callbacks.hpp"
 #include "nn/config.hpp"

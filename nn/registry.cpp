@@ -2,6 +2,7 @@
 // (the class describes its config where it is defined); a new family adds one line here.
 #include "nn/registry.hpp"
 
+#include "nn/activation_layers.hpp"
 #include "nn/initializers.hpp"
 #include "nn/layers.hpp"
 #include "nn/losses.hpp"
@@ -18,6 +19,7 @@ Registry<Layer>& layer_registry() {
   static std::once_flag once;
   std::call_once(once, [&] {
     register_core_layers(r);
+    register_activation_layers(r);
     register_merge_layers(r);
     register_models(r);
   });
