@@ -112,7 +112,7 @@ std::vector<KerasWeight> optimizer_weights(const nn::Model& model, nn::KerasForm
   const auto state = opt.state(vars);  // header, then kind-major: kinds x variables
   const std::size_t h = header_size(opt), kinds = opt.slot_names().size(), n = vars.size();
   if (state.size() != h + kinds * n)
-    fail<std::logic_error>("optimizer_weights: ", opt.name(), ".state gave ", state.size(), " slots, expected ", h + kinds * n);
+    fail<std::logic_error>("optimizer_weights: ", opt.class_name(), ".state gave ", state.size(), " slots, expected ", h + kinds * n);
   std::vector<KerasWeight> out;
   if (format == nn::KerasFormat::keras3) {
     // Keras 3 builds its slots variable by variable (adam: v0 momentum, v0 velocity, v1 ...);
@@ -134,10 +134,10 @@ std::vector<KerasWeight> optimizer_weights(const nn::Model& model, nn::KerasForm
     return out;
   }
   // "Adam/iter:0", then per kind per variable "Adam/dense/kernel/m:0"; the rate is in the config.
-  out.push_back(to_weight(opt.name() + "/iter:0", state[0].value));
+  out.push_back(to_weight(opt.class_name() + "/iter:0", state[0].value));
   for (std::size_t k = 0; k < kinds; ++k)
     for (std::size_t v = 0; v < n; ++v)
-      out.push_back(to_weight(opt.name() + "/" + vars[v].name() + "/" + tf2.at(opt.slot_names()[k]) + ":0",
+      out.push_back(to_weight(opt.class_name() + "/" + vars[v].name() + "/" + tf2.at(opt.slot_names()[k]) + ":0",
                               state[h + k * n + v].value));
   return out;
 }

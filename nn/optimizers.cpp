@@ -38,7 +38,7 @@ Optimizer::Optimizer(double learning_rate, std::shared_ptr<LearningRateSchedule>
 Optimizer::~Optimizer() = default;
 
 void Optimizer::set_iterations(std::int64_t n) {
-  if (n < 0) fail<std::invalid_argument>(name(), ".set_iterations: iterations must be >= 0, got ", n);
+  if (n < 0) fail<std::invalid_argument>(class_name(), ".set_iterations: iterations must be >= 0, got ", n);
   iterations_ = n;
 }
 
@@ -50,21 +50,21 @@ void Optimizer::set_learning_rate(double learning_rate) {
 }
 
 void Optimizer::set_learning_rate(std::shared_ptr<LearningRateSchedule> schedule) {
-  if (!schedule) fail<std::invalid_argument>(name(), ".set_learning_rate: the schedule is null");
+  if (!schedule) fail<std::invalid_argument>(class_name(), ".set_learning_rate: the schedule is null");
   schedule_ = std::move(schedule);
 }
 
 void Optimizer::set_common(const OptimizerCommon& c) {
   auto check = [&](const std::optional<double>& v, const char* what, bool allow_zero) {
     if (v && !(*v > 0 || (allow_zero && *v == 0)))
-      fail<std::invalid_argument>(name(), ": ", what, " must be ", allow_zero ? ">= 0" : "positive", ", got ", *v);
+      fail<std::invalid_argument>(class_name(), ": ", what, " must be ", allow_zero ? ">= 0" : "positive", ", got ", *v);
   };
   check(c.weight_decay, "weight_decay", true);
   check(c.clipnorm, "clipnorm", false);
   check(c.clipvalue, "clipvalue", false);
   check(c.global_clipnorm, "global_clipnorm", false);
   if (int(bool(c.clipnorm)) + int(bool(c.clipvalue)) + int(bool(c.global_clipnorm)) > 1)
-    fail<std::invalid_argument>(name(), ": only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras)");
+    fail<std::invalid_argument>(class_name(), ": only one of clipnorm, clipvalue and global_clipnorm can be set (as in Keras)");
   common_ = c;
 }
 
@@ -74,7 +74,7 @@ Config optional_json(const std::optional<double>& v) { return v ? Config(*v) : C
 
 Config Optimizer::get_config(KerasFormat format) const {
   const bool keras3 = format == KerasFormat::keras3 || tf2_slot_names().empty();
-  const Config lr = schedule_ ? serialize_object("keras.optimizers.schedules", schedule_->name(),
+  const Config lr = schedule_ ? serialize_object("keras.optimizers.schedules", schedule_->class_name(),
                                                  schedule_->get_config(format), format)
                               : Config(learning_rate());
   Config c;
@@ -93,7 +93,7 @@ Config Optimizer::get_config(KerasFormat format) const {
   } else {
     // tf.keras 2.10 (OptimizerV2): name = class name, `decay`, clip keys only when set; it
     // rejects Keras 3's use_ema & co. as unknown arguments.
-    c = {{"name", name()}, {"learning_rate", lr}, {"decay", 0.0}};
+    c = {{"name", class_name()}, {"learning_rate", lr}, {"decay", 0.0}};
     if (common_.clipnorm) c["clipnorm"] = *common_.clipnorm;
     if (common_.clipvalue) c["clipvalue"] = *common_.clipvalue;
     if (common_.global_clipnorm) c["global_clipnorm"] = *common_.global_clipnorm;
@@ -144,9 +144,9 @@ std::vector<Tensor> Optimizer::clip(const std::vector<Tensor>& grads) const {
 }
 
 void Optimizer::check_variable(const Variable& v, const char* op) const {
-  if (!v.defined()) fail<std::invalid_argument>(name(), ".", op, ": a variable is undefined");
+  if (!v.defined()) fail<std::invalid_argument>(class_name(), ".", op, ": a variable is undefined");
   if (!is_float(v.dtype()))
-    fail<std::invalid_argument>(name(), ".", op, ": variable '", v.name(), "' has dtype ", v.dtype(),
+    fail<std::invalid_argument>(class_name(), ".", op, ": variable '", v.name(), "' has dtype ", v.dtype(),
                                 "; optimizers update float32 or float64 variables");
 }
 
@@ -164,7 +164,7 @@ Optimizer::Entry& Optimizer::entry(const Variable& v) const {
 void Optimizer::apply_gradients(const std::vector<Tensor>& grads, const std::vector<Variable>& vars) {
   // Everything is checked before the first update, so a bad call leaves every variable untouched.
   if (grads.size() != vars.size())
-    fail<std::invalid_argument>(name(), ".apply_gradients: got ", grads.size(), " gradients for ", vars.size(),
+    fail<std::invalid_argument>(class_name(), ".apply_gradients: got ", grads.size(), " gradients for ", vars.size(),
                                 " variables");
   for (std::size_t i = 0; i < vars.size(); ++i) {
     check_variable(vars[i], "apply_gradients");
@@ -172,10 +172,10 @@ void Optimizer::apply_gradients(const std::vector<Tensor>& grads, const std::vec
     if (!g.defined()) continue;
     const Variable& v = vars[i];
     if (g.dtype() != v.dtype())
-      fail<std::invalid_argument>(name(), ".apply_gradients: gradient for variable '", v.name(), "' has dtype ",
+      fail<std::invalid_argument>(class_name(), ".apply_gradients: gradient for variable '", v.name(), "' has dtype ",
                                   g.dtype(), ", the variable has dtype ", v.dtype());
     if (!(g.shape() == v.shape()))
-      fail<std::invalid_argument>(name(), ".apply_gradients: gradient for variable '", v.name(), "' has shape ",
+      fail<std::invalid_argument>(class_name(), ".apply_gradients: gradient for variable '", v.name(), "' has shape ",
                                   g.shape(), ", the variable has shape ", v.shape());
   }
   const std::vector<Tensor> clipped = clip(grads);
@@ -215,7 +215,7 @@ std::vector<Optimizer::Slot> Optimizer::state(const std::vector<Variable>& vars)
 }
 
 void Optimizer::load_state(const std::vector<Variable>& vars, const std::vector<Slot>& slots) {
-  const std::string op = name() + ".load_state";
+  const std::string op = class_name() + ".load_state";
   for (const Variable& v : vars) check_variable(v, "load_state");
   const std::vector<std::string> names = state_names(vars);
 

@@ -76,8 +76,10 @@ class Optimizer {
   const std::shared_ptr<LearningRateSchedule>& learning_rate_schedule() const { return schedule_; }
 
   /// The Keras class name: "SGD", "Adam", "AdamW", "RMSprop".
-  virtual std::string name() const = 0;
-  std::string class_name() const { return name(); }
+  virtual std::string class_name() const = 0;
+  /// The instance name (Keras' optimizer.name: "SGD", "adam", "adamw", "rmsprop" by default), the
+  /// prefix of its state names.
+  const std::string& name() const { return scope_; }
   /// Keras' get_config(): the Keras 3 keys (name, learning_rate, weight_decay, clipnorm, ...,
   /// then the optimizer's own), or tf.keras 2's OptimizerV2 keys (name, learning_rate, decay, ...)
   /// for keras2 when the optimizer had that form (AdamW did not: it is written in Keras 3's).
@@ -152,7 +154,7 @@ class SGD : public Optimizer {
   explicit SGD(double learning_rate = 0.01, double momentum = 0.0, bool nesterov = false);
   explicit SGD(std::shared_ptr<LearningRateSchedule> learning_rate, double momentum = 0.0, bool nesterov = false);
   explicit SGD(const SGDOptions& o);
-  std::string name() const override { return "SGD"; }
+  std::string class_name() const override { return "SGD"; }
   static std::shared_ptr<SGD> from_config(const Config& c);
   std::map<std::string, std::string> tf2_slot_names() const override { return {{"momentum", "momentum"}}; }
   double momentum() const { return momentum_; }
@@ -187,7 +189,7 @@ class Adam : public Optimizer {
   explicit Adam(std::shared_ptr<LearningRateSchedule> learning_rate, double beta_1 = 0.9, double beta_2 = 0.999,
                 double epsilon = 1e-7, bool amsgrad = false);
   explicit Adam(const AdamOptions& o);
-  std::string name() const override { return "Adam"; }
+  std::string class_name() const override { return "Adam"; }
   static std::shared_ptr<Adam> from_config(const Config& c);
   std::map<std::string, std::string> tf2_slot_names() const override {
     return {{"momentum", "m"}, {"velocity", "v"}, {"velocity_hat", "vhat"}};
@@ -220,7 +222,7 @@ class AdamW : public Adam {
   explicit AdamW(std::shared_ptr<LearningRateSchedule> learning_rate, double weight_decay = 0.004,
                  double beta_1 = 0.9, double beta_2 = 0.999, double epsilon = 1e-7, bool amsgrad = false);
   explicit AdamW(const AdamOptions& o);
-  std::string name() const override { return "AdamW"; }
+  std::string class_name() const override { return "AdamW"; }
   static std::shared_ptr<AdamW> from_config(const Config& c);
   std::map<std::string, std::string> tf2_slot_names() const override { return {}; }  // tf.keras 2.11+ only
   double weight_decay() const { return common().weight_decay.value_or(0.0); }
@@ -242,7 +244,7 @@ class RMSprop : public Optimizer {
   explicit RMSprop(std::shared_ptr<LearningRateSchedule> learning_rate, double rho = 0.9, double momentum = 0.0,
                    double epsilon = 1e-7, bool centered = false);
   explicit RMSprop(const RMSpropOptions& o);
-  std::string name() const override { return "RMSprop"; }
+  std::string class_name() const override { return "RMSprop"; }
   static std::shared_ptr<RMSprop> from_config(const Config& c);
   std::map<std::string, std::string> tf2_slot_names() const override {
     return {{"velocity", "rms"}, {"momentum", "momentum"}, {"average_gradient", "mg"}};

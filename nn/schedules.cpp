@@ -14,7 +14,7 @@ std::int64_t positive_steps(std::int64_t steps, const char* who) {
 }
 // Keras 3 writes the schedule's name; tf.keras 2 a null one for ExponentialDecay.
 Config name_of(const LearningRateSchedule& s, KerasFormat f) {
-  return f == KerasFormat::keras3 ? Config(s.name()) : Config(nullptr);
+  return f == KerasFormat::keras3 ? Config(s.class_name()) : Config(nullptr);
 }
 }  // namespace
 

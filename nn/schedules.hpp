@@ -20,7 +20,7 @@ class LearningRateSchedule {
   /// The learning rate for the update that follows `step` completed updates.
   virtual double operator()(std::int64_t step) const = 0;
   /// The Keras class name ("ExponentialDecay").
-  virtual std::string name() const = 0;
+  virtual std::string class_name() const = 0;
   /// Keras' get_config() for the schedule.
   virtual Config get_config(KerasFormat format) const = 0;
 };
@@ -33,7 +33,7 @@ class ExponentialDecay : public LearningRateSchedule {
   ExponentialDecay(double initial_learning_rate, std::int64_t decay_steps, double decay_rate,
                    bool staircase = false);
   double operator()(std::int64_t step) const override;
-  std::string name() const override { return "ExponentialDecay"; }
+  std::string class_name() const override { return "ExponentialDecay"; }
   Config get_config(KerasFormat format) const override;
   static std::shared_ptr<ExponentialDecay> from_config(const Config& c);
 
@@ -55,7 +55,7 @@ class PiecewiseConstantDecay : public LearningRateSchedule {
   /// Throws unless values has one more entry than boundaries, which must increase.
   PiecewiseConstantDecay(std::vector<double> boundaries, std::vector<double> values);
   double operator()(std::int64_t step) const override;
-  std::string name() const override { return "PiecewiseConstantDecay"; }
+  std::string class_name() const override { return "PiecewiseConstantDecay"; }
   Config get_config(KerasFormat format) const override;
   static std::shared_ptr<PiecewiseConstantDecay> from_config(const Config& c);
 
@@ -70,7 +70,7 @@ class CosineDecay : public LearningRateSchedule {
   CosineDecay(double initial_learning_rate, std::int64_t decay_steps, double alpha = 0.0,
               std::optional<double> warmup_target = std::nullopt, std::int64_t warmup_steps = 0);
   double operator()(std::int64_t step) const override;
-  std::string name() const override { return "CosineDecay"; }
+  std::string class_name() const override { return "CosineDecay"; }
   Config get_config(KerasFormat format) const override;
   static std::shared_ptr<CosineDecay> from_config(const Config& c);
 
@@ -87,7 +87,7 @@ class PolynomialDecay : public LearningRateSchedule {
   PolynomialDecay(double initial_learning_rate, std::int64_t decay_steps, double end_learning_rate = 0.0001,
                   double power = 1.0, bool cycle = false);
   double operator()(std::int64_t step) const override;
-  std::string name() const override { return "PolynomialDecay"; }
+  std::string class_name() const override { return "PolynomialDecay"; }
   Config get_config(KerasFormat format) const override;
   static std::shared_ptr<PolynomialDecay> from_config(const Config& c);
 
@@ -102,7 +102,7 @@ class InverseTimeDecay : public LearningRateSchedule {
  public:
   InverseTimeDecay(double initial_learning_rate, std::int64_t decay_steps, double decay_rate, bool staircase = false);
   double operator()(std::int64_t step) const override;
-  std::string name() const override { return "InverseTimeDecay"; }
+  std::string class_name() const override { return "InverseTimeDecay"; }
   Config get_config(KerasFormat format) const override;
   static std::shared_ptr<InverseTimeDecay> from_config(const Config& c);
 

@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(known_values_from_keras_docs_and_tests) {
     opt->apply_gradients({Tensor::full(Shape{10}, 0.01, DType::float32)}, {x});
     const Tensor grads = Tensor::arange(0.1, 1.05, 0.1, DType::float32);
     for (const auto& row : want) {
-      check_close(x.value(), row, 5e-4, 5e-4, opt->name() + " keras golden");
+      check_close(x.value(), row, 5e-4, 5e-4, opt->class_name() + " keras golden");
       opt->apply_gradients({grads}, {x});
     }
   };
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_CASE(exponential_decay_and_scheduled_learning_rate) {
   BOOST_TEST(stairs(9) == 0.1);
   BOOST_TEST(stairs(15) == 0.05);
   BOOST_TEST(stairs(29) == 0.025);
-  BOOST_TEST(smooth.name() == "ExponentialDecay");
+  BOOST_TEST(smooth.class_name() == "ExponentialDecay");
   BOOST_TEST(stairs.get_config(KerasFormat::keras3).at("staircase") == true);
   BOOST_TEST(smooth.get_config(KerasFormat::keras3).at("decay_steps") == 10);
   check_throws_with([] { ExponentialDecay(0.1, 0, 0.5); }, {"ExponentialDecay", "decay_steps", "0"});
@@ -539,7 +539,7 @@ BOOST_AUTO_TEST_CASE(get_optimizer_names_defaults_and_config) {
                         Want{"adamw", "AdamW", 0.001}, Want{"AdamW", "AdamW", 0.001}, Want{"RMSprop", "RMSprop", 0.001},
                         Want{"rmsprop", "RMSprop", 0.001}}) {
     const auto opt = get_optimizer(w.key);
-    BOOST_TEST(opt->name() == w.name);
+    BOOST_TEST(opt->class_name() == w.name);
     BOOST_TEST(opt->learning_rate() == w.lr);
     BOOST_TEST(opt->get_config(KerasFormat::keras3).at("learning_rate") == w.lr);
   }

@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(bad_input_leaves_weights_untouched) {
   test::check_throws_with([&] { Sequential().fit(x, y, o); }, {"compile"});
   const auto after = model.weights();
   for (std::size_t i = 0; i < after.size(); ++i) BOOST_TEST(after[i].value().to_vector<float>() == before[i]);
-  BOOST_TEST(model.optimizer()->name() == "Adam");
+  BOOST_TEST(model.optimizer()->class_name() == "Adam");
 }
 
 
