@@ -37,7 +37,9 @@ Config Dense::get_config(KerasFormat format) const {
   c["use_bias"] = options_.use_bias;
   c["kernel_initializer"] = options_.kernel_initializer.get_config(format);
   c["bias_initializer"] = options_.bias_initializer.get_config(format);
-  null_keys(c, {"kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"});
+  c["kernel_regularizer"] = options_.kernel_regularizer.get_config(format);
+  c["bias_regularizer"] = options_.bias_regularizer.get_config(format);
+  null_keys(c, {"kernel_constraint", "bias_constraint"});
   if (format == KerasFormat::keras2) c["activity_regularizer"] = nullptr;
   return c;
 }
@@ -49,6 +51,8 @@ std::shared_ptr<Dense> Dense::from_config(const Config& config) {
   o.use_bias = r.get_bool("use_bias", true);
   if (r.has("kernel_initializer")) o.kernel_initializer = get_initializer(r.raw("kernel_initializer"), r.where());
   if (r.has("bias_initializer")) o.bias_initializer = get_initializer(r.raw("bias_initializer"), r.where());
+  o.kernel_regularizer = RegularizerArg::from_config(config, "kernel_regularizer", r.where());
+  o.bias_regularizer = RegularizerArg::from_config(config, "bias_regularizer", r.where());
   o.dtype = r.get_dtype();
   auto d = std::make_shared<Dense>(r.require_int("units"), activation_from_config(r.raw("activation")), o);
   apply_base_config(*d, r);
@@ -74,6 +78,13 @@ void Dense::build_impl(const Shape& input_shape) {
   Generator gen = make_generator(options_.seed);
   kernel_ = add_weight("kernel", (*options_.kernel_initializer.get())(Shape{in, units_}, gen, dtype()));
   if (options_.use_bias) bias_ = add_weight("bias", (*options_.bias_initializer.get())(Shape{units_}, gen, dtype()));
+}
+
+std::vector<Tensor> Dense::own_regularization_losses() const {
+  std::vector<Tensor> out;
+  if (options_.kernel_regularizer && kernel_.defined()) out.push_back((*options_.kernel_regularizer.get())(kernel_.value()));
+  if (options_.bias_regularizer && bias_.defined()) out.push_back((*options_.bias_regularizer.get())(bias_.value()));
+  return out;
 }
 
 Tensor Dense::call(const Tensor& x, bool) {
@@ -276,7 +287,12 @@ void register_core_layers(Registry<Layer>& reg) {
   reg.add("Softmax", m, [](const Config& c) { return Softmax::from_config(c); });
   reg.add("Dropout", m, [](const Config& c) { return Dropout::from_config(c); });
   reg.add("InputLayer", m, [](const Config& c) { return InputLayer::from_config(c); });
-  reg.add_example("Dense", {{"config", {{"units", 3}, {"activation", "tanh"}}}, {"input_shapes", {{5}}}});
+  reg.add_example("Dense", {{"config",
+                            {{"units", 3},
+                             {"activation", "tanh"},
+                             {"kernel_regularizer", {{"class_name", "L2"}, {"config", {{"l2", 0.01}}}}},
+                             {"bias_regularizer", "l1"}}},
+                           {"input_shapes", {{5}}}});
   reg.add_example("Flatten", {{"config", Config::object()}, {"input_shapes", {{2, 3, 2}}}});
   reg.add_example("Activation", {{"config", {{"activation", "sigmoid"}}}, {"input_shapes", {{4}}}});
   reg.add_example("ReLU", {{"config", {{"max_value", 1.0}, {"negative_slope", 0.1}, {"threshold", -0.5}}}, {"input_shapes", {{6}}}});

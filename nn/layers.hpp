@@ -7,6 +7,7 @@
 #include <string>
 
 #include "nn/initializers.hpp"
+#include "nn/regularizers.hpp"
 #include "nn/layer.hpp"
 
 namespace tg::nn {
@@ -15,6 +16,8 @@ struct DenseOptions {
   bool use_bias = true;
   InitializerArg kernel_initializer = "glorot_uniform";
   InitializerArg bias_initializer = "zeros";
+  RegularizerArg kernel_regularizer;  // none by default; penalties join the loss (nn/regularizers.hpp)
+  RegularizerArg bias_regularizer;
   std::string name;        // empty: dense, dense_1, ...
   std::int64_t seed = -1;  // initializer seed; -1 draws from the global generator (set_random_seed)
   DType dtype = DType::float32;
@@ -38,6 +41,7 @@ class Dense : public LayerBase<Dense> {
 
  protected:
   void build_impl(const Shape& input_shape) override;
+  std::vector<Tensor> own_regularization_losses() const override;
   Tensor call(const Tensor& x, bool training) override;
 
  private:

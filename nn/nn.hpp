@@ -16,6 +16,7 @@
 #include "nn/optimizers.hpp"
 #include "nn/progbar.hpp"
 #include "nn/registry.hpp"
+#include "nn/regularizers.hpp"
 #include "nn/schedules.hpp"
 #include "nn/sequential.hpp"
 #include "nn/tensorboard_callback.hpp"
