@@ -132,6 +132,29 @@ std::shared_ptr<MeanAbsoluteError> MeanAbsoluteError::from_config(const Config&)
   return std::make_shared<MeanAbsoluteError>();
 }
 
+namespace {
+// The one check of the cross-entropies' options.
+void check_crossentropy(const CrossentropyOptions& o, const char* loss, bool smoothing_allowed) {
+  if (!smoothing_allowed && o.label_smoothing != 0)
+    fail(loss, ": label_smoothing is not an option of this loss (Keras' sparse cross-entropy has none), got ",
+         o.label_smoothing);
+  if (!(o.label_smoothing >= 0 && o.label_smoothing <= 1))
+    fail(loss, ": label_smoothing must be in [0, 1], got ", o.label_smoothing);
+}
+}  // namespace
+
+SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(const CrossentropyOptions& o) : from_logits(o.from_logits) {
+  check_crossentropy(o, "SparseCategoricalCrossentropy", false);
+}
+CategoricalCrossentropy::CategoricalCrossentropy(const CrossentropyOptions& o)
+    : from_logits(o.from_logits), label_smoothing(o.label_smoothing) {
+  check_crossentropy(o, "CategoricalCrossentropy", true);
+}
+BinaryCrossentropy::BinaryCrossentropy(const CrossentropyOptions& o)
+    : from_logits(o.from_logits), label_smoothing(o.label_smoothing) {
+  check_crossentropy(o, "BinaryCrossentropy", true);
+}
+
 Huber::Huber(double d) : delta(d) {
   if (!(d > 0)) fail("Huber: delta must be positive, got ", d);
 }

@@ -43,9 +43,18 @@ class Loss {
   virtual bool has_default_arguments() const { return true; }
 };
 
+/// The options of the cross-entropies, LibTorch's way:
+/// `CategoricalCrossentropy({.from_logits = true, .label_smoothing = 0.1})`. Checked once, by the
+/// loss's constructor (label_smoothing in [0, 1]; Keras' sparse loss has none).
+struct CrossentropyOptions {
+  bool from_logits = false;
+  double label_smoothing = 0;
+};
+
 class SparseCategoricalCrossentropy : public Loss {
  public:
   explicit SparseCategoricalCrossentropy(bool from_logits = false) : from_logits(from_logits) {}
+  explicit SparseCategoricalCrossentropy(const CrossentropyOptions& options);
   std::string name() const override { return "sparse_categorical_crossentropy"; }
   std::string class_name() const override { return "SparseCategoricalCrossentropy"; }
   Config get_config(KerasFormat format) const override;
@@ -61,7 +70,8 @@ class SparseCategoricalCrossentropy : public Loss {
 class CategoricalCrossentropy : public Loss {
  public:
   explicit CategoricalCrossentropy(bool from_logits = false, double label_smoothing = 0)
-      : from_logits(from_logits), label_smoothing(label_smoothing) {}
+      : CategoricalCrossentropy(CrossentropyOptions{from_logits, label_smoothing}) {}
+  explicit CategoricalCrossentropy(const CrossentropyOptions& options);
   std::string name() const override { return "categorical_crossentropy"; }
   std::string class_name() const override { return "CategoricalCrossentropy"; }
   Config get_config(KerasFormat format) const override;
@@ -78,7 +88,8 @@ class CategoricalCrossentropy : public Loss {
 class BinaryCrossentropy : public Loss {
  public:
   explicit BinaryCrossentropy(bool from_logits = false, double label_smoothing = 0)
-      : from_logits(from_logits), label_smoothing(label_smoothing) {}
+      : BinaryCrossentropy(CrossentropyOptions{from_logits, label_smoothing}) {}
+  explicit BinaryCrossentropy(const CrossentropyOptions& options);
   std::string name() const override { return "binary_crossentropy"; }
   std::string class_name() const override { return "BinaryCrossentropy"; }
   Config get_config(KerasFormat format) const override;
@@ -113,10 +124,15 @@ class MeanAbsoluteError : public Loss {
   Tensor call(const Tensor& y_true, const Tensor& y_pred, Reduction r) const override;
 };
 
+struct HuberOptions {
+  double delta = 1.0;  // > 0
+};
+
 /// 0.5 e^2 where |e| <= delta, else delta |e| - 0.5 delta^2; mean over the last axis.
 class Huber : public Loss {
  public:
   explicit Huber(double delta = 1.0);
+  explicit Huber(const HuberOptions& options) : Huber(options.delta) {}
   std::string name() const override { return "huber_loss"; }
   std::string class_name() const override { return "Huber"; }
   Config get_config(KerasFormat format) const override;

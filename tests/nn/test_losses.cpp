@@ -49,6 +49,18 @@ BOOST_AUTO_TEST_CASE(loss_objects_and_names) {
   const Tensor logits = Tensor::from_values({0, 2, 0}, Shape{1, 3});
   const double want = -std::log(std::exp(2.0) / (2 + std::exp(2.0)));
   BOOST_TEST(std::fabs(nn::SparseCategoricalCrossentropy(true)(labels, logits).item() - want) < 1e-6);
+  BOOST_TEST(std::fabs(nn::SparseCategoricalCrossentropy({.from_logits = true})(labels, logits).item() - want) < 1e-6);
+  // Options structs, checked by the constructor, with the option and the value in the message.
+  const nn::CategoricalCrossentropy smoothed({.from_logits = true, .label_smoothing = 0.25});
+  BOOST_TEST(smoothed.from_logits);
+  BOOST_TEST(smoothed.label_smoothing == 0.25);
+  test::check_throws_with([] { nn::CategoricalCrossentropy({.label_smoothing = 1.5}); },
+                          {"CategoricalCrossentropy", "label_smoothing must be in [0, 1]", "1.5"});
+  test::check_throws_with([] { nn::SparseCategoricalCrossentropy({.label_smoothing = 0.1}); },
+                          {"SparseCategoricalCrossentropy", "label_smoothing is not an option"});
+  test::check_throws_with([] { nn::loss_from_config(nn::Config{{"class_name", "BinaryCrossentropy"}, {"config", {{"label_smoothing", -1}}}}, "test"); },
+                          {"BinaryCrossentropy", "label_smoothing must be in [0, 1]", "-1"});
+  test::check_throws_with([] { nn::Huber({.delta = 0}); }, {"Huber", "delta must be positive"});
 }
 
 BOOST_AUTO_TEST_CASE(metrics_accumulate) {
