@@ -69,6 +69,7 @@ const char* usage =
     "            [--arch MODEL.json|MODEL.h5]  (architecture for a weights-only FILE)\n"
     "  predict   FILE --input IN.h5 --output OUT.h5   (reads dataset x, writes dataset y)\n"
     "  grads     FILE [--out GRADS.h5] [--logdir DIR] [--batch N] [--data DIR] [--dataset ...] [--scale ...]\n"
+    "            [--input IN.h5]  (samples x and int labels y instead of a dataset)\n"
     "  logs      DIR           one-screen digest of TensorBoard logs: scalars, trends, gradient norms\n"
     "  info      the SIMD instruction set and thread count in use\n";
 }
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
     if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
     if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
     if (cmd == "predict") return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch"}));
-    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale"}));
+    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale", "input"}));
     if (cmd == "logs") return cmd_logs(Args(argc, argv, 2, {}));
     if (cmd == "info") {
       std::cout << "isa: " << tg::isa_name(tg::active_isa()) << "\nthreads: " << tg::num_threads() << "\n";

@@ -53,6 +53,54 @@ BOOST_AUTO_TEST_CASE(evaluate_reproduces_manifest_accuracy) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(convolutional_and_graph_files) {
+  // MANIFEST accuracies of a tf.keras 2.4 .h5 CNN (MNIST) and a Keras 3.6 .keras CNN (Fashion-MNIST).
+  const Run conv = run("evaluate " + files + "tfkeras2.4.0_seq_conv2d_full.h5 --data " + mnist);
+  BOOST_TEST(conv.status == 0, conv.out);
+  BOOST_TEST(last_line(conv.out) == "test accuracy: 0.9911", conv.out);
+  if (std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) {
+    const Run fashion = run("evaluate " + files + "keras3.6.0_seq_cnn_fashion.keras --dataset fashion-mnist");
+    BOOST_TEST(fashion.status == 0, fashion.out);
+    BOOST_TEST(last_line(fashion.out) == "test accuracy: 0.9095", fashion.out);
+  }
+  // The two graph files: summary, check, and grads on samples given in a file.
+  const std::string dir = test::scratch_dir() + "/cli";
+  std::filesystem::create_directories(dir);
+  Generator g(5);
+  save_tensors({{"x", Tensor::uniform(Shape{2, 32, 32, 3}, 0, 1, g)}, {"y", Tensor::from_values({3, 7}, Shape{2}).to(DType::int64)}},
+               dir + "/cifar.h5");
+  const std::string resnet = files + "keras2.2.4_func_resnet20_add_cifar10_full.h5";
+  const Run summary = run("summary " + resnet);
+  BOOST_TEST(summary.status == 0, summary.out);
+  BOOST_TEST(summary.out.find("conv2d_21 (Conv2D)") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("batch_normalization_19 (Bat") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("Total params: 274,442") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("Non-trainable params: 1,376") != std::string::npos, summary.out);
+  const Run check = run("check " + resnet);
+  BOOST_TEST(check.status == 0, check.out);
+  BOOST_TEST(check.out.find("OK, Functional 'model_1' with 73 layers, 274,442 parameters; output shape (None, 10)") !=
+                 std::string::npos, check.out);
+  const Run grads = run("grads " + resnet + " --input " + dir + "/cifar.h5 --out " + dir + "/resnet_grads.h5");
+  BOOST_TEST(grads.status == 0, grads.out);
+  const auto gr = load_tensors(dir + "/resnet_grads.h5");
+  BOOST_TEST(gr.size() == 82u);  // 21 conv kernels and biases, 19 BatchNormalization gammas and betas, the Dense pair
+  // The same gradient through the library.
+  auto m = load_model(resnet);
+  const Tensor x = load_tensors(dir + "/cifar.h5").at("x");
+  GradientTape tape;
+  const Tensor loss = nn::SparseCategoricalCrossentropy()(Tensor::from_values({3, 7}, Shape{2}).to(DType::int64), (*m)(x));
+  const auto want = tape.gradient(loss, m->trainable_variables());
+  BOOST_REQUIRE_EQUAL(want.size(), 82u);
+  test::check_close(gr.at("dense_1/dense_1/kernel:0"), want[80].to_vector<double>(), 1e-5, 1e-7, "dense kernel gradient");
+  const std::string tm = files + "tfkeras2.4.0_seq_nested_mobilenetv2_tm_full.h5";
+  const Run tm_check = run("check " + tm);
+  BOOST_TEST(tm_check.status == 0, tm_check.out);
+  BOOST_TEST(tm_check.out.find("output shape (None, 3)") != std::string::npos, tm_check.out);
+  const Run tm_summary = run("summary " + tm);
+  BOOST_TEST(tm_summary.status == 0, tm_summary.out);
+  BOOST_TEST(tm_summary.out.find("Total params: 538,608") != std::string::npos, tm_summary.out);
+}
+
 BOOST_AUTO_TEST_CASE(summary_of_every_kind_of_file) {
   const Run full = run("summary " + files + "tfkeras2.10.0_seq_flatten_full_noopt.h5");
   BOOST_TEST(full.status == 0);
