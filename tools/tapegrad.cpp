@@ -59,9 +59,11 @@ double Args::get_double(const std::string& name, double fallback) const {
 namespace {
 const char* usage =
     "usage: tapegrad <command> [options]\n"
-    "  train     [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
+    "  train     [--model mlp|convnet] [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
     "            [--logdir DIR]  (TensorBoard logs: DIR/train, with weight and gradient histograms)\n"
-    "            train Flatten, Dense(128, relu), Dense(10, softmax) on Fashion-MNIST with Adam\n"
+    "            train on Fashion-MNIST with Adam: mlp = Flatten, Dense(128, relu), Dense(10, softmax);\n"
+    "            convnet = Keras' mnist_convnet (Conv2D 32, MaxPooling2D, Conv2D 64, MaxPooling2D, Flatten,\n"
+    "            Dropout(0.5), Dense(10, softmax))\n"
     "  check     FILE [--arch MODEL.json|MODEL.h5]   loads FILE as load_model does, runs it on zeros,\n"
     "            prints the output shape or the reason it cannot (exit 1)\n"
     "  summary   FILE          Keras-style summary of a .h5 / .weights.h5 / .keras file\n"
@@ -79,7 +81,7 @@ int main(int argc, char** argv) {
   try {
     using namespace tg::cli;
     if (cmd == "train")
-      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir"}));
+      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir", "model"}));
     if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
     if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
     if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
