@@ -192,6 +192,51 @@ BOOST_AUTO_TEST_CASE(groups_split_the_channels) {
   test::check_close(y, want.to_vector<double>(), 1e-6, 1e-6);
 }
 
+BOOST_AUTO_TEST_CASE(float64_gradients_through_the_layers) {
+  // A float64 stack of the new layers in training mode (BatchNormalization on batch statistics):
+  // tape gradients of the input and of every weight against central differences.
+  const DType f64 = DType::float64;
+  nn::set_random_seed(6);
+  nn::Sequential model;
+  model.add(nn::Conv2D(3, {3, 2}, {.strides = {1, 2}, .padding = "same", .activation = "relu", .dtype = f64}));
+  model.add(nn::BatchNormalization({.dtype = f64}));
+  model.add(nn::DepthwiseConv2D({2, 2}, {.depth_multiplier = 2, .dtype = f64}));
+  model.add(nn::AveragePooling2D({2, 2}, std::nullopt, "same"));
+  model.add(nn::SeparableConv2D(2, {2, 1}, {.activation = "tanh", .dtype = f64}));
+  model.add(nn::Conv2DTranspose(2, {2, 2}, {.strides = {2, 1}, .dtype = f64}));
+  model.add(nn::MaxPooling2D({2, 2}));
+  model.add(nn::GlobalAveragePooling2D());
+  model.add(nn::Dense(3, "linear", {.dtype = f64}));
+  model.build(Shape{5, 6, 2});
+  Generator g(11);
+  const Tensor x = Tensor::uniform(Shape{3, 5, 6, 2}, -1, 1, g, f64);
+  const Tensor w = Tensor::uniform(Shape{3, 3}, -1, 1, g, f64);  // a weighted sum as the loss
+  auto loss_of = [&](const Tensor& in) { return sum(mul(model(in, /*training=*/true), w)); };
+  const auto r = check_gradients([&](const std::vector<Tensor>& in) { return loss_of(in[0]); }, {x}, 1e-6, 1e-7, 1e-5);
+  BOOST_TEST(r.passed, r.message);
+  const std::vector<Variable> vars = model.trainable_variables();
+  BOOST_TEST(vars.size() == 13u);  // kernel and bias of each conv and the dense, BatchNormalization gamma and beta, pointwise kernel
+  GradientTape tape;
+  const Tensor loss = loss_of(x);
+  const std::vector<Tensor> grads = tape.gradient(loss, vars);
+  for (std::size_t v = 0; v < vars.size(); ++v) {
+    const Tensor saved = vars[v].value().clone();
+    const auto analytic = grads[v].to_vector<double>();
+    for (std::int64_t i = 0; i < std::min<std::int64_t>(saved.numel(), 3); ++i) {
+      auto at = [&](double delta) {
+        std::vector<double> vals = saved.to_vector<double>();
+        vals[static_cast<std::size_t>(i)] += delta;
+        vars[v].assign(Tensor::from_vector(vals, saved.shape()));
+        return loss_of(x).item();
+      };
+      const double numeric = (at(1e-6) - at(-1e-6)) / 2e-6;
+      vars[v].assign(saved);
+      BOOST_TEST(std::fabs(numeric - analytic[static_cast<std::size_t>(i)]) < 1e-6 + 1e-5 * std::fabs(numeric),
+                 vars[v].name() << "[" << i << "]: tape " << analytic[static_cast<std::size_t>(i)] << ", differences " << numeric);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(bad_configs_and_inputs_name_the_layer) {
   test::check_throws_with([] { from_keras("Conv2D", {{"filters", 2}, {"kernel_size", 3}, {"padding", "full"}, {"name", "c"}}); },
                           {"Conv2D 'c'", "padding", "full"});
