@@ -3,13 +3,18 @@
 #include "nn/registry.hpp"
 
 #include "nn/activation_layers.hpp"
+#include "nn/conv_layers.hpp"
 #include "nn/initializers.hpp"
 #include "nn/layers.hpp"
 #include "nn/losses.hpp"
 #include "nn/merge.hpp"
 #include "nn/metrics.hpp"
 #include "nn/model.hpp"
+#include "nn/normalization_layers.hpp"
 #include "nn/optimizers.hpp"
+#include "nn/pooling_layers.hpp"
+#include "nn/preprocessing_layers.hpp"
+#include "nn/reshaping_layers.hpp"
 #include "nn/schedules.hpp"
 
 namespace tg::nn {
@@ -21,6 +26,11 @@ Registry<Layer>& layer_registry() {
     register_core_layers(r);
     register_activation_layers(r);
     register_merge_layers(r);
+    register_conv_layers(r);
+    register_pooling_layers(r);
+    register_normalization_layers(r);
+    register_reshaping_layers(r);
+    register_preprocessing_layers(r);
     register_models(r);
   });
   return r;

@@ -148,7 +148,17 @@ int cmd_grads(const Args& args) {
   if (!args.has("out") && !args.has("logdir")) throw UsageError("grads needs --out GRADS.h5 or --logdir DIR (or both)");
   const io::KerasModel km = io::read_keras_file(path);
   std::shared_ptr<nn::Model> model = model_from_keras(km, path);
-  const io::Split data = test_data(args, *model);
+  io::Split data;
+  if (args.has("input")) {  // models without a dataset here (CIFAR, 224x224 images): x and labels y from a file
+    const auto in = load_tensors(args.get("input", ""));
+    if (!in.count("x") || !in.count("y")) throw std::runtime_error(args.get("input", "") + " needs datasets 'x' and 'y' (labels)");
+    data = {core::convert(in.at("x"), model->dtype()), core::convert(in.at("y"), DType::int64)};
+    if (data.x.rank() < 1 || data.y.rank() != 1 || data.x.dim(0) != data.y.dim(0))
+      throw std::runtime_error(args.get("input", "") + ": x " + data.x.shape().str() + " and y " + data.y.shape().str() +
+                               " must hold the same number of samples, y one label each");
+  } else {
+    data = test_data(args, *model);
+  }
   const std::int64_t n = std::min<std::int64_t>(args.get_int("batch", 32), data.x.shape()[0]);
   if (n < 1) throw UsageError("--batch must be at least 1");
   std::vector<std::pair<Variable, std::string>> paths;

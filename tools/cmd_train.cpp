@@ -1,4 +1,4 @@
-// tapegrad train: the seed model on Fashion-MNIST.
+// tapegrad train: a model by name (--model) on Fashion-MNIST.
 #include <iomanip>
 #include <iostream>
 
@@ -8,6 +8,34 @@
 
 namespace tg::cli {
 
+namespace {
+
+// The model --model names, built for 28x28 images; the images `xs` are reshaped to the input it takes.
+std::unique_ptr<nn::Sequential> build_model(const std::string& name, std::vector<Tensor*> xs) {
+  auto model = std::make_unique<nn::Sequential>();
+  if (name == "mlp") {
+    model->add(nn::Flatten());
+    model->add(nn::Dense(128, "relu"));
+    model->add(nn::Dense(10, "softmax"));
+    model->build(Shape{28, 28});
+  } else if (name == "convnet") {  // Keras' mnist_convnet example (keras.io/examples/vision/mnist_convnet)
+    model->add(nn::Conv2D(32, {3, 3}, {.activation = "relu"}));
+    model->add(nn::MaxPooling2D({2, 2}));
+    model->add(nn::Conv2D(64, {3, 3}, {.activation = "relu"}));
+    model->add(nn::MaxPooling2D({2, 2}));
+    model->add(nn::Flatten());
+    model->add(nn::Dropout(0.5));
+    model->add(nn::Dense(10, "softmax"));
+    model->build(Shape{28, 28, 1});
+    for (Tensor* x : xs) *x = x->reshape({x->dim(0), 28, 28, 1});  // np.expand_dims(x, -1), as the example
+  } else {
+    throw UsageError("--model must be mlp or convnet, got '" + name + "'");
+  }
+  return model;
+}
+
+}  // namespace
+
 int cmd_train(const Args& args) {
   const int epochs = static_cast<int>(args.get_int("epochs", 5));
   const std::int64_t batch_size = args.get_int("batch-size", 32);
@@ -16,13 +44,13 @@ int cmd_train(const Args& args) {
   if (batch_size < 1) throw UsageError("--batch-size must be at least 1");
   if (args.has("threads")) tg::set_num_threads(static_cast<int>(args.get_int("threads", 0)));
 
-  const io::Dataset data = io::load_fashion_mnist(args.get("data", "/usr/share/datasets/fashion-mnist"));
+  io::Dataset data = io::load_fashion_mnist(args.get("data", "/usr/share/datasets/fashion-mnist"));
   if (!data.x_train.defined())
     throw std::runtime_error("no training split (train-images-idx3-ubyte.gz) in " + args.get("data", "/usr/share/datasets/fashion-mnist"));
 
   nn::set_random_seed(seed);
-  nn::Sequential model({nn::Flatten(), nn::Dense(128, "relu"), nn::Dense(10, "softmax")});
-  model.build(Shape{28, 28});
+  const std::unique_ptr<nn::Sequential> built = build_model(args.get("model", "mlp"), {&data.x_train, &data.x_test});
+  nn::Sequential& model = *built;
   model.compile(std::make_shared<nn::Adam>(), std::make_shared<nn::SparseCategoricalCrossentropy>(), {"accuracy"});
   nn::FitOptions fit;
   fit.epochs = epochs;

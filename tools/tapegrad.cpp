@@ -59,9 +59,11 @@ double Args::get_double(const std::string& name, double fallback) const {
 namespace {
 const char* usage =
     "usage: tapegrad <command> [options]\n"
-    "  train     [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
+    "  train     [--model mlp|convnet] [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
     "            [--logdir DIR]  (TensorBoard logs: DIR/train, with weight and gradient histograms)\n"
-    "            train Flatten, Dense(128, relu), Dense(10, softmax) on Fashion-MNIST with Adam\n"
+    "            train on Fashion-MNIST with Adam: mlp = Flatten, Dense(128, relu), Dense(10, softmax);\n"
+    "            convnet = Keras' mnist_convnet (Conv2D 32, MaxPooling2D, Conv2D 64, MaxPooling2D, Flatten,\n"
+    "            Dropout(0.5), Dense(10, softmax))\n"
     "  check     FILE [--arch MODEL.json|MODEL.h5]   loads FILE as load_model does, runs it on zeros,\n"
     "            prints the output shape or the reason it cannot (exit 1)\n"
     "  summary   FILE          Keras-style summary of a .h5 / .weights.h5 / .keras file\n"
@@ -69,6 +71,7 @@ const char* usage =
     "            [--arch MODEL.json|MODEL.h5]  (architecture for a weights-only FILE)\n"
     "  predict   FILE --input IN.h5 --output OUT.h5   (reads dataset x, writes dataset y)\n"
     "  grads     FILE [--out GRADS.h5] [--logdir DIR] [--batch N] [--data DIR] [--dataset ...] [--scale ...]\n"
+    "            [--input IN.h5]  (samples x and int labels y instead of a dataset)\n"
     "  logs      DIR           one-screen digest of TensorBoard logs: scalars, trends, gradient norms\n"
     "  info      the SIMD instruction set and thread count in use\n";
 }
@@ -78,12 +81,12 @@ int main(int argc, char** argv) {
   try {
     using namespace tg::cli;
     if (cmd == "train")
-      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir"}));
+      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir", "model"}));
     if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
     if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
     if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
     if (cmd == "predict") return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch"}));
-    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale"}));
+    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale", "input"}));
     if (cmd == "logs") return cmd_logs(Args(argc, argv, 2, {}));
     if (cmd == "info") {
       std::cout << "isa: " << tg::isa_name(tg::active_isa()) << "\nthreads: " << tg::num_threads() << "\n";

@@ -101,8 +101,11 @@ void conformance(const std::string& cls, const nn::Config& example) {
     params += v.value().numel();
   }
   BOOST_TEST(params == layer->count_params());
-  // Files: fresh random weights, so that a loaded zero or default would show.
-  for (const Variable& v : model.weights()) v.assign(Tensor::uniform(v.shape(), -1, 1, g));
+  // Files: fresh random weights, so that a loaded zero or default would show. Non-trainable
+  // weights are statistics (BatchNormalization's moving variance, Normalization's variance and
+  // count): drawn positive, in the variable's dtype.
+  for (const Variable& v : model.weights())
+    v.assign(core::convert(Tensor::uniform(v.shape(), v.trainable() ? -1 : 0.25, v.trainable() ? 1 : 3, g), v.value().dtype()));
   check_files(model, xs, nn::keras_snake_case(cls));
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "io/idx.hpp"
 #include "io/keras_model.hpp"
 #include "test_util.hpp"
 
@@ -51,6 +52,54 @@ BOOST_AUTO_TEST_CASE(evaluate_reproduces_manifest_accuracy) {
     BOOST_TEST(r.status == 0, r.out);
     BOOST_TEST(last_line(r.out) == "test accuracy: " + acc, r.out);
   }
+}
+
+BOOST_AUTO_TEST_CASE(convolutional_and_graph_files) {
+  // MANIFEST accuracies of a tf.keras 2.4 .h5 CNN (MNIST) and a Keras 3.6 .keras CNN (Fashion-MNIST).
+  const Run conv = run("evaluate " + files + "tfkeras2.4.0_seq_conv2d_full.h5 --data " + mnist);
+  BOOST_TEST(conv.status == 0, conv.out);
+  BOOST_TEST(last_line(conv.out) == "test accuracy: 0.9911", conv.out);
+  if (std::filesystem::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) {
+    const Run fashion = run("evaluate " + files + "keras3.6.0_seq_cnn_fashion.keras --dataset fashion-mnist");
+    BOOST_TEST(fashion.status == 0, fashion.out);
+    BOOST_TEST(last_line(fashion.out) == "test accuracy: 0.9095", fashion.out);
+  }
+  // The two graph files: summary, check, and grads on samples given in a file.
+  const std::string dir = test::scratch_dir() + "/cli";
+  std::filesystem::create_directories(dir);
+  Generator g(5);
+  save_tensors({{"x", Tensor::uniform(Shape{2, 32, 32, 3}, 0, 1, g)}, {"y", Tensor::from_values({3, 7}, Shape{2}).to(DType::int64)}},
+               dir + "/cifar.h5");
+  const std::string resnet = files + "keras2.2.4_func_resnet20_add_cifar10_full.h5";
+  const Run summary = run("summary " + resnet);
+  BOOST_TEST(summary.status == 0, summary.out);
+  BOOST_TEST(summary.out.find("conv2d_21 (Conv2D)") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("batch_normalization_19 (Bat") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("Total params: 274,442") != std::string::npos, summary.out);
+  BOOST_TEST(summary.out.find("Non-trainable params: 1,376") != std::string::npos, summary.out);
+  const Run check = run("check " + resnet);
+  BOOST_TEST(check.status == 0, check.out);
+  BOOST_TEST(check.out.find("OK, Functional 'model_1' with 73 layers, 274,442 parameters; output shape (None, 10)") !=
+                 std::string::npos, check.out);
+  const Run grads = run("grads " + resnet + " --input " + dir + "/cifar.h5 --out " + dir + "/resnet_grads.h5");
+  BOOST_TEST(grads.status == 0, grads.out);
+  const auto gr = load_tensors(dir + "/resnet_grads.h5");
+  BOOST_TEST(gr.size() == 82u);  // 21 conv kernels and biases, 19 BatchNormalization gammas and betas, the Dense pair
+  // The same gradient through the library.
+  auto m = load_model(resnet);
+  const Tensor x = load_tensors(dir + "/cifar.h5").at("x");
+  GradientTape tape;
+  const Tensor loss = nn::SparseCategoricalCrossentropy()(Tensor::from_values({3, 7}, Shape{2}).to(DType::int64), (*m)(x));
+  const auto want = tape.gradient(loss, m->trainable_variables());
+  BOOST_REQUIRE_EQUAL(want.size(), 82u);
+  test::check_close(gr.at("dense_1/dense_1/kernel:0"), want[80].to_vector<double>(), 1e-5, 1e-7, "dense kernel gradient");
+  const std::string tm = files + "tfkeras2.4.0_seq_nested_mobilenetv2_tm_full.h5";
+  const Run tm_check = run("check " + tm);
+  BOOST_TEST(tm_check.status == 0, tm_check.out);
+  BOOST_TEST(tm_check.out.find("output shape (None, 3)") != std::string::npos, tm_check.out);
+  const Run tm_summary = run("summary " + tm);
+  BOOST_TEST(tm_summary.status == 0, tm_summary.out);
+  BOOST_TEST(tm_summary.out.find("Total params: 538,608") != std::string::npos, tm_summary.out);
 }
 
 BOOST_AUTO_TEST_CASE(summary_of_every_kind_of_file) {
@@ -137,6 +186,37 @@ BOOST_AUTO_TEST_CASE(train_one_epoch_prints_keras_lines_and_saves) {
   BOOST_TEST(std::stod(last.substr(15)) > 0.8);
   auto back = load_model(out);
   BOOST_TEST(back->count_params() == 101770);
+}
+
+BOOST_AUTO_TEST_CASE(train_convnet_on_a_small_subset) {
+  // A small dataset directory cut from MNIST's t10k set: 1200 images to train on, 400 to test.
+  const std::string dir = test::scratch_dir() + "/cli/mnist_subset";
+  std::filesystem::create_directories(dir);
+  const io::IdxData images = io::read_idx(mnist + "/t10k-images-idx3-ubyte.gz", 3);
+  const io::IdxData labels = io::read_idx(mnist + "/t10k-labels-idx1-ubyte.gz", 1);
+  auto cut = [&](const std::string& split, std::int64_t begin, std::int64_t n) {
+    const std::vector<std::int64_t> idims{n, 28, 28}, ldims{n};
+    io::write_idx(dir + "/" + split + "-images-idx3-ubyte.gz", idims,
+                  std::span(images.bytes).subspan(static_cast<std::size_t>(begin * 784), static_cast<std::size_t>(n * 784)));
+    io::write_idx(dir + "/" + split + "-labels-idx1-ubyte.gz", ldims,
+                  std::span(labels.bytes).subspan(static_cast<std::size_t>(begin), static_cast<std::size_t>(n)));
+  };
+  cut("train", 0, 1200);
+  cut("t10k", 1200, 400);
+  const std::string out = test::scratch_dir() + "/cli/convnet.keras";
+  const Run r = run("train --model convnet --epochs 1 --batch-size 32 --threads 2 --seed 2 --data " + dir + " --save " + out);
+  BOOST_TEST(r.status == 0, r.out);
+  BOOST_TEST(r.out.rfind("Epoch 1/1 - ", 0) == 0u, r.out);
+  BOOST_TEST(r.out.find("s - loss: ") != std::string::npos, r.out);
+  const std::string last = last_line(r.out);
+  BOOST_TEST(last.rfind("test accuracy: 0.", 0) == 0u, last);
+  BOOST_TEST(std::stod(last.substr(15)) > 0.6, r.out);  // 38 Adam steps (0.735 with seed 2): far above chance (0.1)
+  auto back = load_model(out);
+  BOOST_TEST(back->count_params() == 34826);  // Keras' summary of mnist_convnet: 34,826
+  BOOST_TEST(back->layers()[0]->class_name() == "Conv2D");
+  const Run bad = run("train --model resnet --epochs 1 --data " + dir);
+  BOOST_TEST(bad.status == 2, bad.out);
+  BOOST_TEST(bad.out.find("--model must be mlp or convnet") != std::string::npos, bad.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
