@@ -3,6 +3,8 @@
 #include "nn/registry.hpp"
 
 #include "nn/activation_layers.hpp"
+#include "nn/bidirectional.hpp"
+#include "nn/embedding.hpp"
 #include "nn/initializers.hpp"
 #include "nn/layers.hpp"
 #include "nn/losses.hpp"
@@ -10,7 +12,9 @@
 #include "nn/metrics.hpp"
 #include "nn/model.hpp"
 #include "nn/optimizers.hpp"
+#include "nn/recurrent_layers.hpp"
 #include "nn/schedules.hpp"
+#include "nn/sequence_layers.hpp"
 
 namespace tg::nn {
 
@@ -21,6 +25,10 @@ Registry<Layer>& layer_registry() {
     register_core_layers(r);
     register_activation_layers(r);
     register_merge_layers(r);
+    register_embedding_layers(r);
+    register_recurrent_layers(r);
+    register_bidirectional(r);
+    register_sequence_layers(r);
     register_models(r);
   });
   return r;

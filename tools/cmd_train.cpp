@@ -1,4 +1,4 @@
-// tapegrad train: the seed model on Fashion-MNIST.
+// tapegrad train: a model on Fashion-MNIST (--model mlp, the seed model, or lstm).
 #include <iomanip>
 #include <iostream>
 
@@ -7,6 +7,27 @@
 #include "tools/cli.hpp"
 
 namespace tg::cli {
+
+namespace {
+
+// The classic Keras example: each image read as a sequence of 28 rows of 28 pixels.
+std::shared_ptr<nn::Sequential> lstm_classifier() {
+  auto model = std::make_shared<nn::Sequential>(std::initializer_list<nn::LayerHandle>{
+      nn::LSTM(128), nn::Dense(10, "softmax")});
+  model->build(Shape{28, 28});
+  return model;
+}
+
+std::shared_ptr<nn::Sequential> make_model(const std::string& kind) {
+  if (kind == "lstm") return lstm_classifier();
+  if (kind != "mlp") throw UsageError("--model must be mlp or lstm, got '" + kind + "'");
+  auto model = std::make_shared<nn::Sequential>(std::initializer_list<nn::LayerHandle>{
+      nn::Flatten(), nn::Dense(128, "relu"), nn::Dense(10, "softmax")});
+  model->build(Shape{28, 28});
+  return model;
+}
+
+}  // namespace
 
 int cmd_train(const Args& args) {
   const int epochs = static_cast<int>(args.get_int("epochs", 5));
@@ -21,8 +42,8 @@ int cmd_train(const Args& args) {
     throw std::runtime_error("no training split (train-images-idx3-ubyte.gz) in " + args.get("data", "/usr/share/datasets/fashion-mnist"));
 
   nn::set_random_seed(seed);
-  nn::Sequential model({nn::Flatten(), nn::Dense(128, "relu"), nn::Dense(10, "softmax")});
-  model.build(Shape{28, 28});
+  const std::shared_ptr<nn::Sequential> built = make_model(args.get("model", "mlp"));
+  nn::Sequential& model = *built;
   model.compile(std::make_shared<nn::Adam>(), std::make_shared<nn::SparseCategoricalCrossentropy>(), {"accuracy"});
   nn::FitOptions fit;
   fit.epochs = epochs;

@@ -59,9 +59,10 @@ double Args::get_double(const std::string& name, double fallback) const {
 namespace {
 const char* usage =
     "usage: tapegrad <command> [options]\n"
-    "  train     [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
+    "  train     [--model mlp|lstm] [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
     "            [--logdir DIR]  (TensorBoard logs: DIR/train, with weight and gradient histograms)\n"
-    "            train Flatten, Dense(128, relu), Dense(10, softmax) on Fashion-MNIST with Adam\n"
+    "            train Flatten, Dense(128, relu), Dense(10, softmax) (mlp) or LSTM(128), Dense(10, softmax)\n"
+    "            (lstm: each image as 28 rows of 28 pixels) on Fashion-MNIST with Adam\n"
     "  check     FILE [--arch MODEL.json|MODEL.h5]   loads FILE as load_model does, runs it on zeros,\n"
     "            prints the output shape or the reason it cannot (exit 1)\n"
     "  summary   FILE          Keras-style summary of a .h5 / .weights.h5 / .keras file\n"
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
   try {
     using namespace tg::cli;
     if (cmd == "train")
-      return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir"}));
+      return cmd_train(Args(argc, argv, 2, {"model", "epochs", "batch-size", "threads", "seed", "data", "save", "logdir"}));
     if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
     if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
     if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
