@@ -270,7 +270,10 @@ InitializerArg::InitializerArg(std::shared_ptr<Initializer> init) : init_(std::m
 }
 
 Config InitializerArg::get_config(KerasFormat format) const {
-  return serialize_object("keras.initializers", init_->class_name(), init_->get_config(format), format);
+  // tf.keras 2 calls the orthogonal initializer "Orthogonal", Keras 3 "OrthogonalInitializer".
+  std::string cls = init_->class_name();
+  if (format == KerasFormat::keras2 && cls == "OrthogonalInitializer") cls = "Orthogonal";
+  return serialize_object("keras.initializers", cls, init_->get_config(format), format);
 }
 
 Tensor initialize(const std::string& init, const Shape& shape, Generator& gen, DType dtype) {

@@ -124,6 +124,11 @@ Tensor Layer::compute_mask(const std::vector<Tensor>&, const std::vector<Tensor>
   return supports_masking() && !masks.empty() ? masks.front() : Tensor();
 }
 
+std::vector<Tensor> Layer::compute_output_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                              std::size_t n_outputs) const {
+  return std::vector<Tensor>(n_outputs, compute_mask(inputs, masks));
+}
+
 std::vector<Tensor> Layer::call_with_masks(const std::vector<Tensor>& xs, const CallArgs& args) {
   std::vector<Shape> shapes;
   for (std::size_t i = 0; i < xs.size(); ++i) {
@@ -139,10 +144,9 @@ std::vector<Tensor> Layer::call_with_masks(const std::vector<Tensor>& xs, const 
   bool any_mask = false;
   for (const Tensor& m : a.masks) any_mask = any_mask || m.defined();
   if (any_mask || supports_masking()) {
-    const Tensor mask = compute_mask(xs, a.masks);
-    if (mask.defined())
-      for (const Tensor& y : out)
-        if (y.defined() && !y.is_same(mask)) set_keras_mask(y, mask);
+    const std::vector<Tensor> masks = compute_output_masks(xs, a.masks, out.size());
+    for (std::size_t i = 0; i < out.size() && i < masks.size(); ++i)
+      if (masks[i].defined() && out[i].defined() && !out[i].is_same(masks[i])) set_keras_mask(out[i], masks[i]);
   }
   return out;
 }
@@ -222,7 +226,7 @@ std::vector<std::shared_ptr<Node>> Layer::inbound_nodes() const {
 }
 
 Variable Layer::add_weight(const std::string& name, const Tensor& value, bool trainable) {
-  Variable v(value, name_ + "/" + name, trainable && trainable_);
+  Variable v(value, weight_scope() + "/" + name, trainable && trainable_);
   weights_.push_back(v);
   declared_trainable_.push_back(trainable);
   return v;

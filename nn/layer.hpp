@@ -112,6 +112,17 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// Keras masking: whether the layer passes its input's mask on, and the mask of its output.
   virtual bool supports_masking() const { return false; }
   virtual Tensor compute_mask(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) const;
+  /// One mask per output (undefined: none). By default compute_mask's for every output; a
+  /// recurrent layer's states carry none (Keras' compute_mask returning [mask, None, ...]).
+  virtual std::vector<Tensor> compute_output_masks(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks,
+                                                   std::size_t n_outputs) const;
+
+  /// The prefix of the names of weights created from now on: the layer's name, unless a layer
+  /// that owns this one sets a longer one (tf.keras' name scopes: an LSTM's cell weights are
+  /// "lstm/lstm_cell/kernel", a Bidirectional's "bidirectional/forward_lstm/lstm_cell_1/kernel";
+  /// legacy .h5 files store these names).
+  const std::string& weight_scope() const { return weight_scope_.empty() ? name_ : weight_scope_; }
+  void set_weight_scope(std::string scope) { weight_scope_ = std::move(scope); }
 
   /// The calls of this layer on symbolic tensors, in order (Keras' _inbound_nodes).
   std::vector<std::shared_ptr<Node>> inbound_nodes() const;
@@ -157,6 +168,7 @@ class Layer : public std::enable_shared_from_this<Layer> {
   void check_inputs(const std::vector<Shape>& per_example, const std::vector<Tensor>* tensors = nullptr) const;
 
   std::string name_;
+  std::string weight_scope_;
   DType dtype_;
   bool built_ = false;
   bool trainable_ = true;

@@ -3,7 +3,9 @@
 #include "nn/registry.hpp"
 
 #include "nn/activation_layers.hpp"
+#include "nn/bidirectional.hpp"
 #include "nn/conv_layers.hpp"
+#include "nn/embedding.hpp"
 #include "nn/initializers.hpp"
 #include "nn/layers.hpp"
 #include "nn/losses.hpp"
@@ -14,8 +16,10 @@
 #include "nn/optimizers.hpp"
 #include "nn/pooling_layers.hpp"
 #include "nn/preprocessing_layers.hpp"
+#include "nn/recurrent_layers.hpp"
 #include "nn/reshaping_layers.hpp"
 #include "nn/schedules.hpp"
+#include "nn/sequence_layers.hpp"
 
 namespace tg::nn {
 
@@ -31,6 +35,10 @@ Registry<Layer>& layer_registry() {
     register_normalization_layers(r);
     register_reshaping_layers(r);
     register_preprocessing_layers(r);
+    register_embedding_layers(r);
+    register_recurrent_layers(r);
+    register_bidirectional(r);
+    register_sequence_layers(r);
     register_models(r);
   });
   return r;

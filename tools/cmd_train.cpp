@@ -28,8 +28,12 @@ std::unique_ptr<nn::Sequential> build_model(const std::string& name, std::vector
     model->add(nn::Dense(10, "softmax"));
     model->build(Shape{28, 28, 1});
     for (Tensor* x : xs) *x = x->reshape({x->dim(0), 28, 28, 1});  // np.expand_dims(x, -1), as the example
+  } else if (name == "lstm") {  // the classic Keras example: each image as 28 rows of 28 pixels
+    model->add(nn::LSTM(128));
+    model->add(nn::Dense(10, "softmax"));
+    model->build(Shape{28, 28});
   } else {
-    throw UsageError("--model must be mlp or convnet, got '" + name + "'");
+    throw UsageError("--model must be mlp, convnet or lstm, got '" + name + "'");
   }
   return model;
 }

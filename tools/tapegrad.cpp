@@ -59,11 +59,12 @@ double Args::get_double(const std::string& name, double fallback) const {
 namespace {
 const char* usage =
     "usage: tapegrad <command> [options]\n"
-    "  train     [--model mlp|convnet] [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
+    "  train     [--model mlp|convnet|lstm] [--epochs 5] [--batch-size 32] [--threads N] [--seed S] [--data DIR] [--save FILE]\n"
     "            [--logdir DIR]  (TensorBoard logs: DIR/train, with weight and gradient histograms)\n"
     "            train on Fashion-MNIST with Adam: mlp = Flatten, Dense(128, relu), Dense(10, softmax);\n"
     "            convnet = Keras' mnist_convnet (Conv2D 32, MaxPooling2D, Conv2D 64, MaxPooling2D, Flatten,\n"
-    "            Dropout(0.5), Dense(10, softmax))\n"
+    "            Dropout(0.5), Dense(10, softmax)); lstm = LSTM(128), Dense(10, softmax), each image\n"
+    "            read as 28 rows of 28 pixels\n"
     "  check     FILE [--arch MODEL.json|MODEL.h5]   loads FILE as load_model does, runs it on zeros,\n"
     "            prints the output shape or the reason it cannot (exit 1)\n"
     "  summary   FILE          Keras-style summary of a .h5 / .weights.h5 / .keras file\n"

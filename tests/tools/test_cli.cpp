@@ -216,7 +216,7 @@ BOOST_AUTO_TEST_CASE(train_convnet_on_a_small_subset) {
   BOOST_TEST(back->layers()[0]->class_name() == "Conv2D");
   const Run bad = run("train --model resnet --epochs 1 --data " + dir);
   BOOST_TEST(bad.status == 2, bad.out);
-  BOOST_TEST(bad.out.find("--model must be mlp or convnet") != std::string::npos, bad.out);
+  BOOST_TEST(bad.out.find("--model must be mlp, convnet or lstm") != std::string::npos, bad.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
