@@ -14,6 +14,7 @@
 #include "nn/metrics.hpp"
 #include "nn/model.hpp"
 #include "nn/optimizers.hpp"
+#include "nn/parallel.hpp"
 #include "nn/progbar.hpp"
 #include "nn/registry.hpp"
 #include "nn/schedules.hpp"
