@@ -2,12 +2,12 @@
 # Builds the benchmarks and runs them, appending each run's output to bench/results/<name>.txt with
 # the date, commit and load average (bench/README.md quotes those files).
 # Installs the benchmark-only peers (OpenBLAS, LibTorch) if missing; they are never library deps.
-#   bash bench/run.sh [gemm|tape|train|conv|rnn|ops|all] [runs=1]
+#   bash bench/run.sh [gemm|tape|train|conv|rnn|ops|mpi|all] [runs=1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 runs=${2:-1}
-case $what in gemm|tape|train|conv|rnn|ops|all) ;; *) echo "usage: bash bench/run.sh [gemm|tape|train|conv|rnn|ops|all] [runs]" >&2; exit 2 ;; esac
+case $what in gemm|tape|train|conv|rnn|ops|mpi|all) ;; *) echo "usage: bash bench/run.sh [gemm|tape|train|conv|rnn|ops|mpi|all] [runs]" >&2; exit 2 ;; esac
 bash scripts/deps.sh libopenblas-dev libtorch-dev
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=ON \
   -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF >/dev/null
@@ -34,4 +34,12 @@ want train && run train_torch build/bench/bench/bench_train_torch --epochs 5 --a
 want rnn && run rnn_torch build/bench/bench/bench_rnn_torch --threads 2,1 --reps 20
 want ops && run ops_torch env OPENBLAS_NUM_THREADS=1 build/bench/bench/bench_ops_torch --samples 100
 want conv && run conv_torch build/bench/bench/bench_conv_torch --threads 2,1 --batch 128,32 --samples 30
+# Data parallelism (issue 12): 1 rank vs 2 ranks, one thread each, then allreduce latency/bandwidth.
+if want mpi; then
+  mpi=(mpirun --bind-to core)
+  [ "$(id -u)" -ne 0 ] || mpi+=(--allow-run-as-root)
+  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 1 build/bench/bench/bench_mpi throughput
+  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 build/bench/bench/bench_mpi throughput
+  run mpi_allreduce env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 build/bench/bench/bench_mpi allreduce
+fi
 exit 0
