@@ -222,8 +222,18 @@ std::map<std::string, double> Model::train_on_batch(const std::vector<Tensor>& x
   check_compiled("train_on_batch");
   check_data(xs, ys, "train_on_batch");
   for (const auto& m : metrics_) m->reset_state();
-  std::map<std::string, double> logs{{"loss", train_step(xs, ys, Tensor())}};
-  for (const auto& [k, v] : metric_logs()) logs[k] = v;
+  // With several processes (nn/parallel.hpp) each passes its own batch: the step averages the
+  // gradients weighted by rows, and the loss and metrics returned are those of all the batches.
+  ProcessGroup* group = parallel_group();
+  double loss = train_step(xs, ys, Tensor(), {}, group);
+  if (group) {
+    const auto rows = static_cast<double>(xs.front().shape()[0]);
+    std::vector<double> v{loss * rows, rows};
+    group->sum(v);
+    loss = v[1] > 0 ? v[0] / v[1] : loss;
+  }
+  std::map<std::string, double> logs{{"loss", loss}};
+  for (const auto& [k, v] : metric_logs(group)) logs[k] = v;
   return logs;
 }
 

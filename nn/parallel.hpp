@@ -13,6 +13,8 @@
 ///     so a short last batch counts exactly as it does in one process;
 ///   - the loss and metrics reported (progress bar, History, callbacks) are global;
 ///   - only rank 0 prints, and callbacks that write files (writes_files()) run on rank 0 only.
+/// train_on_batch averages the gradients of every rank's own batch (weighted by rows) and returns
+/// the loss and metrics of all of them; predict is unchanged: every rank predicts all its input.
 #include <vector>
 
 #include "autograd/variable.hpp"

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -264,6 +265,23 @@ void check_tape(dist::Environment& env) {
     CHECK(diff <= (dt == DType::float32 ? 1e-5 : 1e-12), dtype_name(dt) << " tape loop: weights differ by " << diff);
     if (r == 0) std::cout << dtype_name(dt) << ": GradientTape + DistributedOptimizer: max relative weight difference " << diff << "\n";
   }
+  // train_on_batch: each rank passes its own rows (rank r: 5 + r of them) of one batch.
+  const Data d = make_data(5 * n + n * (n - 1) / 2, DType::float64);
+  nn::ProcessGroup* group = nn::set_process_group(nullptr);
+  auto ref = seed_model(DType::float64, false);
+  ref->compile(std::make_shared<nn::Adam>(), std::make_shared<nn::SparseCategoricalCrossentropy>(), {"accuracy"});
+  std::map<std::string, double> want;
+  for (int step = 0; step < 3; ++step) want = ref->train_on_batch(d.x, d.y);
+  nn::set_process_group(group);
+  auto model = seed_model(DType::float64, false);
+  model->compile(std::make_shared<nn::Adam>(), std::make_shared<nn::SparseCategoricalCrossentropy>(), {"accuracy"});
+  const std::int64_t lo = 5 * r + r * (r - 1) / 2, hi = lo + 5 + r;
+  std::map<std::string, double> got;
+  for (int step = 0; step < 3; ++step) got = model->train_on_batch(d.x.slice_rows(lo, hi), d.y.slice_rows(lo, hi));
+  const double diff = max_rel_diff(model->get_weights(), ref->get_weights());
+  CHECK(diff <= 1e-12, "train_on_batch: weights differ by " << diff);
+  CHECK(close(got.at("loss"), want.at("loss"), 1e-12) && got.at("accuracy") == want.at("accuracy"),
+        "train_on_batch logs are global: " << got.at("loss") << " vs " << want.at("loss"));
 }
 
 // Dropout(0.5): each rank draws its own masks (rank 0 those of one process).
