@@ -8,6 +8,7 @@
 #include "core/parallel.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
+#include "distributed/distributed.hpp"
 #include "io/datasets.hpp"
 #include "io/keras_model_io.hpp"
 #include "io/model_checkpoint.hpp"

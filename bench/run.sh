@@ -2,12 +2,12 @@
 # Builds the benchmarks and runs them, appending each run's output to bench/results/<name>.txt with
 # the date, commit and load average (bench/README.md quotes those files).
 # Installs the benchmark-only peers (OpenBLAS, LibTorch) if missing; they are never library deps.
-#   bash bench/run.sh [gemm|tape|train|conv|convnet|rnn|ops|all] [runs=1]
+#   bash bench/run.sh [gemm|tape|train|conv|convnet|rnn|ops|mpi|all] [runs=1]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 runs=${2:-1}
-case $what in gemm|tape|train|conv|convnet|rnn|ops|all) ;; *) echo "usage: bash bench/run.sh [gemm|tape|train|conv|convnet|rnn|ops|all] [runs]" >&2; exit 2 ;; esac
+case $what in gemm|tape|train|conv|convnet|rnn|ops|mpi|all) ;; *) echo "usage: bash bench/run.sh [gemm|tape|train|conv|convnet|rnn|ops|mpi|all] [runs]" >&2; exit 2 ;; esac
 bash scripts/deps.sh libopenblas-dev libtorch-dev
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DTAPEGRAD_BUILD_BENCH=ON \
   -DTAPEGRAD_BUILD_TESTS=OFF -DTAPEGRAD_BUILD_EXAMPLES=OFF >/dev/null
@@ -40,5 +40,13 @@ if want convnet; then  # epochs side by side with the 3-epoch accuracy, then eac
   for c in tapegrad nchw nhwc; do
     run convnet_torch build/bench/bench/bench_convnet_torch --threads 2 --batch 128 --epochs 1 --only $c
   done
+fi
+# Data parallelism (issue 12): 1 rank vs 2 ranks, one thread each, then allreduce latency/bandwidth.
+if want mpi; then
+  mpi=(mpirun --bind-to core)
+  [ "$(id -u)" -ne 0 ] || mpi+=(--allow-run-as-root)
+  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 1 build/bench/bench/bench_mpi throughput
+  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 build/bench/bench/bench_mpi throughput
+  run mpi_allreduce env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 build/bench/bench/bench_mpi allreduce
 fi
 exit 0

@@ -4,7 +4,7 @@ install(TARGETS tapegrad EXPORT tapegradTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS tapegrad_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-foreach(dir core core/kernels autograd ops summary nn io)
+foreach(dir core core/kernels autograd ops summary nn distributed io)
   file(GLOB hdrs ${PROJECT_SOURCE_DIR}/${dir}/*.hpp)
   install(FILES ${hdrs} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tapegrad/${dir})
 endforeach()

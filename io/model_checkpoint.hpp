@@ -17,6 +17,7 @@ class ModelCheckpoint : public Callback {
   explicit ModelCheckpoint(std::string filepath, std::string monitor = "val_loss", bool save_best_only = false,
                            bool save_weights_only = false, std::string mode = "auto");
   void on_train_begin(const Logs&) override;
+  bool writes_files() const override { return true; }
   void on_epoch_end(int epoch, const Logs& logs) override;
   /// The paths written so far.
   const std::vector<std::string>& saved() const { return saved_; }

@@ -37,6 +37,9 @@ class Callback {
   virtual void on_train_batch_end(std::int64_t, const Logs&) {}
   /// Called by fit after each batch's gradients are computed and before the optimizer applies them.
   virtual void on_train_batch_gradients(const BatchGradients&) {}
+  /// True for callbacks that write files (checkpoints, logs): in data-parallel training
+  /// (nn/parallel.hpp) fit runs them on rank 0 only, as Horovod advises.
+  virtual bool writes_files() const { return false; }
 
  protected:
   Model* model_ = nullptr;

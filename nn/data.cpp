@@ -38,6 +38,25 @@ Dataset::Batches Dataset::batch_all(std::int64_t i, std::int64_t batch_size) con
   if (batch_size <= 0) fail("Dataset::batch: batch_size must be positive, got ", batch_size);
   const std::int64_t lo = i * batch_size, hi = std::min(n_, lo + batch_size);
   if (lo >= hi) fail("Dataset::batch: batch ", i, " of size ", batch_size, " is past the end of ", n_, " examples");
+  return rows(lo, hi);
+}
+
+std::int64_t Dataset::shard_rows(std::int64_t i, std::int64_t batch_size, int rank, int size) const {
+  if (batch_size <= 0) fail("Dataset::shard: batch_size must be positive, got ", batch_size);
+  if (size < 1 || rank < 0 || rank >= size) fail("Dataset::shard: rank ", rank, " is not in [0, ", size, ")");
+  const std::int64_t global = batch_size * size, start = i * global;
+  if (i < 0 || start >= n_) fail("Dataset::shard: global batch ", i, " of size ", global, " is past the end of ", n_, " examples");
+  const std::int64_t lo = std::min(n_, start + rank * batch_size), hi = std::min(n_, lo + batch_size);
+  return hi - lo;
+}
+
+Dataset::Batches Dataset::shard(std::int64_t i, std::int64_t batch_size, int rank, int size) const {
+  const std::int64_t count = shard_rows(i, batch_size, rank, size);
+  const std::int64_t lo = std::min(n_, i * batch_size * size + rank * batch_size);
+  return rows(lo, lo + count);
+}
+
+Dataset::Batches Dataset::rows(std::int64_t lo, std::int64_t hi) const {
   Batches b;
   const Tensor idx = core::rows_view(index_, lo, hi);
   auto take = [&](const Tensor& t) { return shuffled_ ? core::gather_rows(t, idx) : core::rows_view(t, lo, hi); };

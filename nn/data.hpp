@@ -30,6 +30,17 @@ class Dataset {
   /// Batch i: rows [i*batch_size, min((i+1)*batch_size, N)) of the current order.
   Batch batch(std::int64_t i, std::int64_t batch_size) const;
   Batches batch_all(std::int64_t i, std::int64_t batch_size) const;
+
+  /// Data-parallel sharding. With `size` processes at per-process batch B, global batch i is rows
+  /// [i*size*B, min((i+1)*size*B, N)) of the current order, the batch one process at batch size*B
+  /// would take; process `rank` takes its slice [i*size*B + rank*B, + B) of it, cut at N. Every
+  /// process shuffles with the same seed, so each sample is seen exactly once per epoch. A short
+  /// last global batch leaves the last ranks fewer rows, possibly none (0-row tensors).
+  Batches shard(std::int64_t i, std::int64_t batch_size, int rank, int size) const;
+  /// The number of global batches of `size` x `batch_size`.
+  std::int64_t num_global_batches(std::int64_t batch_size, int size) const { return num_batches(batch_size * size); }
+  /// Rows of global batch i that `rank` takes (shard's first dimension).
+  std::int64_t shard_rows(std::int64_t i, std::int64_t batch_size, int rank, int size) const;
   /// The current order (int64 [N]).
   const Tensor& index() const { return index_; }
 
@@ -37,6 +48,7 @@ class Dataset {
   std::vector<Tensor> xs_, ys_;
   std::int64_t n_ = 0;
   bool shuffled_ = false;
+  Batches rows(std::int64_t lo, std::int64_t hi) const;
   Tensor index_;  // int64 [N]
 };
 

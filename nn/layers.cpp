@@ -2,6 +2,7 @@
 
 #include "core/elementwise.hpp"
 #include "nn/activations.hpp"
+#include "nn/parallel.hpp"
 #include "nn/registry.hpp"
 #include "ops/activation.hpp"
 #include "ops/arithmetic.hpp"
@@ -242,7 +243,13 @@ std::shared_ptr<Dropout> Dropout::from_config(const Config& config) {
   return l;
 }
 
-Tensor Dropout::call(const Tensor& x, bool training) { return dropout(x, rate_, gen_, training); }
+Tensor Dropout::call(const Tensor& x, bool training) {
+  if (training && !rank_seeded_) {
+    rank_seeded_ = true;
+    if (const int r = process_rank(); r > 0) gen_ = Generator(gen_.next_u64() ^ (0xD1B54A32D192ED03ULL * static_cast<std::uint64_t>(r)));
+  }
+  return dropout(x, rate_, gen_, training);
+}
 
 // ---- InputLayer -------------------------------------------------------------------------------
 

@@ -126,6 +126,9 @@ class Softmax : public LayerBase<Softmax> {
 };
 
 /// Dropout(rate): active only when called with training = true (inverted scaling, as Keras).
+/// In data-parallel training (nn/parallel.hpp) rank r > 0 draws from its own stream, split off
+/// the layer's generator by r at the first training call, so ranks' masks differ; rank 0 draws
+/// what a single process would.
 class Dropout : public LayerBase<Dropout> {
  public:
   explicit Dropout(double rate, std::int64_t seed = -1, const std::string& name = "");
@@ -142,6 +145,7 @@ class Dropout : public LayerBase<Dropout> {
   double rate_;
   std::int64_t seed_;
   Generator gen_;
+  bool rank_seeded_ = false;  // whether gen_ was split off for this process's rank (nn/parallel.hpp)
 };
 
 /// InputLayer(shape): a model's input; passes its input through. `nn::Input` (nn/functional.hpp)

@@ -97,6 +97,29 @@ void MeanAbsoluteErrorMetric::update_state(const Tensor& y_true, const Tensor& y
   add(s, static_cast<double>(t.size()));
 }
 
+void Metric::set_state(const std::vector<double>& s) {
+  if (s.size() != 2) fail(name(), ".set_state: expected 2 values (total, count), got ", s.size());
+  total_ = s[0], count_ = s[1];
+}
+
+void Precision::set_state(const std::vector<double>& s) {
+  if (s.size() != 3) fail(name(), ".set_state: expected 3 values (tp, fp, fn), got ", s.size());
+  tp_ = s[0], fp_ = s[1], fn_ = s[2];
+}
+
+std::vector<double> AUC::state() const {
+  std::vector<double> s;
+  for (const auto* v : {&tp_, &fp_, &tn_, &fn_}) s.insert(s.end(), v->begin(), v->end());
+  return s;
+}
+
+void AUC::set_state(const std::vector<double>& s) {
+  const std::size_t n = thresholds_.size();
+  if (s.size() != 4 * n) fail(name(), ".set_state: expected ", 4 * n, " values (tp, fp, tn, fn per threshold), got ", s.size());
+  std::size_t k = 0;
+  for (auto* v : {&tp_, &fp_, &tn_, &fn_}) v->assign(s.begin() + static_cast<std::ptrdiff_t>(k), s.begin() + static_cast<std::ptrdiff_t>(k + n)), k += n;
+}
+
 Precision::Precision(double threshold, std::string name, bool recall)
     : Metric(std::move(name)), threshold_(threshold), recall_(recall) {
   if (!(threshold >= 0 && threshold <= 1)) fail(class_name(), ": threshold must be in [0, 1], got ", threshold);

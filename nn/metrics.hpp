@@ -25,6 +25,11 @@ class Metric {
   virtual void update_state(const Tensor& y_true, const Tensor& y_pred) = 0;
   virtual double result() const { return count_ > 0 ? total_ / count_ : 0.0; }
   virtual void reset_state() { total_ = count_ = 0; }
+  /// The accumulated state as numbers that add up across shards of the data (Keras' metric
+  /// variables: totals and counts), so that data-parallel training sums them over processes
+  /// (nn/parallel.hpp). set_state takes back what state() returned.
+  virtual std::vector<double> state() const { return {total_, count_}; }
+  virtual void set_state(const std::vector<double>& s);
 
  protected:
   void add(double total, double count) { total_ += total, count_ += count; }
@@ -116,6 +121,8 @@ class Precision : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred) override;
   double result() const override;
   void reset_state() override { tp_ = fp_ = fn_ = 0; }
+  std::vector<double> state() const override { return {tp_, fp_, fn_}; }
+  void set_state(const std::vector<double>& s) override;
 
  private:
   double threshold_;
@@ -137,6 +144,8 @@ class AUC : public Metric {
   void update_state(const Tensor& y_true, const Tensor& y_pred) override;
   double result() const override;
   void reset_state() override;
+  std::vector<double> state() const override;
+  void set_state(const std::vector<double>& s) override;
 
  private:
   std::vector<double> thresholds_, tp_, fp_, tn_, fn_;

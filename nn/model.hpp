@@ -27,6 +27,7 @@
 namespace tg::nn {
 
 class Optimizer;
+class ProcessGroup;
 
 struct FitOptions {
   int epochs = 1;
@@ -131,10 +132,15 @@ class Model : public LayerBase<Model> {
   void check_compiled(const char* what) const;
   void check_data(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const char* what);
   // `on_gradients`, when set, sees the gradients before the optimizer step (fit's callbacks).
+  // With a process `group` (nn/parallel.hpp) the gradients are averaged over its ranks, weighted
+  // by each rank's batch size (xs may have 0 rows), before the hook and the optimizer see them.
   double train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights,
-                    const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients = {});
+                    const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients = {},
+                    ProcessGroup* group = nullptr);
   void update_metrics(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds);
   std::vector<std::pair<std::string, double>> metric_logs() const;
+  // The logs of the metrics' states summed over `group`'s ranks (metric_logs() without a group).
+  std::vector<std::pair<std::string, double>> metric_logs(ProcessGroup* group) const;
   Tensor batch_weights(const Tensor& sample_weight, const std::vector<Tensor>& ys,
                        const std::map<std::int64_t, double>& class_weight) const;
 

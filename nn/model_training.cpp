@@ -9,6 +9,7 @@
 #include "nn/data.hpp"
 #include "nn/model.hpp"
 #include "nn/optimizers.hpp"
+#include "nn/parallel.hpp"
 #include "nn/progbar.hpp"
 #include "ops/arithmetic.hpp"
 #include "ops/reduction.hpp"
@@ -18,6 +19,11 @@ namespace tg::nn {
 
 namespace {
 Shape per_example(const Tensor& x) { return Shape(std::vector<std::int64_t>(x.shape().begin() + 1, x.shape().end())); }
+// The installed process group when there is more than one process (nn/parallel.hpp), else null.
+ProcessGroup* parallel_group() {
+  ProcessGroup* g = process_group();
+  return g && g->size() > 1 ? g : nullptr;
+}
 }  // namespace
 
 void Model::compile(std::shared_ptr<Optimizer> optimizer, std::shared_ptr<Loss> loss, const std::vector<std::string>& metrics) {
@@ -170,17 +176,42 @@ std::vector<std::pair<std::string, double>> Model::metric_logs() const {
   return out;
 }
 
+std::vector<std::pair<std::string, double>> Model::metric_logs(ProcessGroup* group) const {
+  if (!group) return metric_logs();
+  // Sum every metric's state over the ranks, read the results, then put the local states back
+  // (they keep accumulating this rank's batches).
+  std::vector<std::vector<double>> local;
+  std::vector<double> all;
+  for (const auto& m : metrics_) local.push_back(m->state()), all.insert(all.end(), local.back().begin(), local.back().end());
+  group->sum(all);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < metrics_.size(); k += local[i].size(), ++i)
+    metrics_[i]->set_state(std::vector<double>(all.begin() + static_cast<std::ptrdiff_t>(k),
+                                               all.begin() + static_cast<std::ptrdiff_t>(k + local[i].size())));
+  auto out = metric_logs();
+  for (std::size_t i = 0; i < metrics_.size(); ++i) metrics_[i]->set_state(local[i]);
+  return out;
+}
+
 double Model::train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights,
-                         const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients) {
+                         const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients,
+                         ProcessGroup* group) {
   const std::vector<Variable> vars = trainable_variables();
-  GradientTape tape;
-  const std::vector<Tensor> preds = (*this)(xs, /*training=*/true);
-  const Tensor loss = compute_loss(ys, preds, weights);
-  const std::vector<Tensor> grads = tape.gradient(loss, vars);
+  const std::int64_t n = xs.front().shape()[0];
+  std::vector<Tensor> grads(vars.size()), preds;
+  double loss_value = 0;
+  if (n > 0 || !group) {  // a rank whose slice of a short last batch is empty only joins the reduction
+    GradientTape tape;
+    preds = (*this)(xs, /*training=*/true);
+    const Tensor loss = compute_loss(ys, preds, weights);
+    grads = tape.gradient(loss, vars);
+    loss_value = loss.item();
+  }
+  if (group) grads = group->average_gradients(grads, vars, static_cast<double>(n));
   if (on_gradients) on_gradients(grads, vars);  // the gradient hook: see Callback::on_train_batch_gradients
   optimizer_->apply_gradients(grads, vars);
-  update_metrics(ys, preds);
-  return loss.item();
+  if (!preds.empty()) update_metrics(ys, preds);
+  return loss_value;
 }
 
 std::map<std::string, double> Model::train_on_batch(const Tensor& x, const Tensor& y) {
@@ -191,8 +222,18 @@ std::map<std::string, double> Model::train_on_batch(const std::vector<Tensor>& x
   check_compiled("train_on_batch");
   check_data(xs, ys, "train_on_batch");
   for (const auto& m : metrics_) m->reset_state();
-  std::map<std::string, double> logs{{"loss", train_step(xs, ys, Tensor())}};
-  for (const auto& [k, v] : metric_logs()) logs[k] = v;
+  // With several processes (nn/parallel.hpp) each passes its own batch: the step averages the
+  // gradients weighted by rows, and the loss and metrics returned are those of all the batches.
+  ProcessGroup* group = parallel_group();
+  double loss = train_step(xs, ys, Tensor(), {}, group);
+  if (group) {
+    const auto rows = static_cast<double>(xs.front().shape()[0]);
+    std::vector<double> v{loss * rows, rows};
+    group->sum(v);
+    loss = v[1] > 0 ? v[0] / v[1] : loss;
+  }
+  std::map<std::string, double> logs{{"loss", loss}};
+  for (const auto& [k, v] : metric_logs(group)) logs[k] = v;
   return logs;
 }
 
@@ -231,35 +272,49 @@ History Model::fit(const std::vector<Tensor>& xs_in, const std::vector<Tensor>& 
   Generator gen(opt.seed);
   History history;
   stop_training = false;
-  for (const auto& cb : opt.callbacks) cb->set_model(this);
-  for (const auto& cb : opt.callbacks) cb->on_train_begin({});
-  const std::int64_t steps = data.num_batches(opt.batch_size);
+  // Data parallelism (nn/parallel.hpp): every rank starts from rank 0's weights, batch_size is the
+  // per-rank batch, only rank 0 prints and runs the callbacks that write files.
+  ProcessGroup* group = parallel_group();
+  const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
+  if (group) group->broadcast(weights(), 0);
+  std::vector<std::shared_ptr<Callback>> callbacks;
+  for (const auto& cb : opt.callbacks)
+    if (rank == 0 || !cb->writes_files()) callbacks.push_back(cb);
+  for (const auto& cb : callbacks) cb->set_model(this);
+  for (const auto& cb : callbacks) cb->on_train_begin({});
+  const std::int64_t steps = data.num_global_batches(opt.batch_size, ranks);
   for (int epoch = 0; epoch < opt.epochs && !stop_training; ++epoch) {
-    for (const auto& cb : opt.callbacks) cb->on_epoch_begin(epoch, {});
-    if (opt.shuffle) data.shuffle(gen);
+    for (const auto& cb : callbacks) cb->on_epoch_begin(epoch, {});
+    if (opt.shuffle) data.shuffle(gen);  // the same order on every rank: the same seed
     for (const auto& m : metrics_) m->reset_state();
     Mean loss_mean("loss");
-    Progbar bar(std::cout, epoch + 1, opt.epochs, steps, opt.verbose);
-    auto items = [&] {
+    Progbar bar(std::cout, epoch + 1, opt.epochs, steps, rank == 0 ? opt.verbose : 0);
+    auto items = [&] {  // a collective with a group: every rank calls it at the same steps
       LogItems li{{"loss", loss_mean.result()}};
-      for (const auto& kv : metric_logs()) li.push_back(kv);
+      for (const auto& kv : metric_logs(group)) li.push_back(kv);
       return li;
     };
     for (std::int64_t s = 0; s < steps && !stop_training; ++s) {
-      auto batch = data.batch_all(s, opt.batch_size);
+      auto batch = group ? data.shard(s, opt.batch_size, rank, ranks) : data.batch_all(s, opt.batch_size);
       Tensor w;
       if (sw.defined()) w = batch.ys.back(), batch.ys.pop_back();
       w = batch_weights(w, batch.ys, opt.class_weight);
       // Gradient hook: callbacks see each batch's gradients before the optimizer step.
       const auto show_gradients = [&](const std::vector<Tensor>& grads, const std::vector<Variable>& vars) {
-        for (const auto& cb : opt.callbacks) cb->on_train_batch_gradients({s, steps, grads, vars});
+        for (const auto& cb : callbacks) cb->on_train_batch_gradients({s, steps, grads, vars});
       };
-      const double loss = opt.callbacks.empty() ? train_step(batch.xs, batch.ys, w) : train_step(batch.xs, batch.ys, w, show_gradients);
-      loss_mean.update(loss, static_cast<double>(batch.xs.front().shape()[0]));
-      if (bar.wants_update(s + 1)) bar.update(s + 1, items());
-      if (!opt.callbacks.empty()) {
+      const double local_loss = callbacks.empty() ? train_step(batch.xs, batch.ys, w, {}, group)
+                                                  : train_step(batch.xs, batch.ys, w, show_gradients, group);
+      // The global batch's loss (each rank's mean weighted by its rows), and whether rank 0 draws.
+      std::vector<double> step{local_loss * static_cast<double>(batch.xs.front().shape()[0]),
+                               static_cast<double>(batch.xs.front().shape()[0]), bar.wants_update(s + 1) ? 1.0 : 0.0};
+      if (group) group->sum(step);
+      const double loss = step[1] > 0 ? step[0] / step[1] : local_loss;
+      loss_mean.update(loss, step[1]);
+      if (step[2] > 0) bar.update(s + 1, items());
+      if (!callbacks.empty()) {
         Logs bl{{"loss", loss}};
-        for (const auto& cb : opt.callbacks) cb->on_train_batch_end(s, bl);
+        for (const auto& cb : callbacks) cb->on_train_batch_end(s, bl);
       }
     }
     LogItems li = items();
@@ -272,9 +327,9 @@ History Model::fit(const std::vector<Tensor>& xs_in, const std::vector<Tensor>& 
     Logs logs(li.begin(), li.end());
     history.epoch.push_back(epoch);
     for (const auto& [k, v] : logs) history.history[k].push_back(v);
-    for (const auto& cb : opt.callbacks) cb->on_epoch_end(epoch, logs);
+    for (const auto& cb : callbacks) cb->on_epoch_end(epoch, logs);
   }
-  for (const auto& cb : opt.callbacks) cb->on_train_end({});
+  for (const auto& cb : callbacks) cb->on_train_end({});
   return history;
 }
 
@@ -294,19 +349,29 @@ std::map<std::string, double> Model::evaluate(const std::vector<Tensor>& xs, con
   Dataset data(xs, data_ys);
   Mean loss_mean("loss");
   for (const auto& m : metrics_) m->reset_state();
-  const std::int64_t steps = data.num_batches(batch_size);
-  Progbar bar(std::cout, 1, 1, steps, verbose);
+  // Data parallelism (nn/parallel.hpp): each rank evaluates its slice of every global batch; the
+  // totals are summed over the ranks at the end.
+  ProcessGroup* group = parallel_group();
+  const int rank = group ? group->rank() : 0, ranks = group ? group->size() : 1;
+  const std::int64_t steps = data.num_global_batches(batch_size, ranks);
+  Progbar bar(std::cout, 1, 1, steps, rank == 0 ? verbose : 0);
   for (std::int64_t s = 0; s < steps; ++s) {
-    auto batch = data.batch_all(s, batch_size);
+    auto batch = group ? data.shard(s, batch_size, rank, ranks) : data.batch_all(s, batch_size);
+    if (batch.xs.front().shape()[0] == 0) continue;
     Tensor w;
     if (sample_weight.defined()) w = batch.ys.back(), batch.ys.pop_back();
     const std::vector<Tensor> preds = (*this)(batch.xs, false);
     loss_mean.update(compute_loss(batch.ys, preds, w).item(), static_cast<double>(batch.xs.front().shape()[0]));
     update_metrics(batch.ys, preds);
   }
+  if (group) {
+    std::vector<double> totals = loss_mean.state();
+    group->sum(totals);
+    loss_mean.set_state(totals);
+  }
   std::map<std::string, double> out{{"loss", loss_mean.result()}};
   LogItems li{{"loss", loss_mean.result()}};
-  for (const auto& [k, v] : metric_logs()) {
+  for (const auto& [k, v] : metric_logs(group)) {
     out[k] = v;
     li.emplace_back(k, v);
   }

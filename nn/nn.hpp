@@ -20,6 +20,7 @@
 #include "nn/optimizers.hpp"
 #include "nn/pooling_layers.hpp"
 #include "nn/preprocessing_layers.hpp"
+#include "nn/parallel.hpp"
 #include "nn/progbar.hpp"
 #include "nn/recurrent_layers.hpp"
 #include "nn/registry.hpp"

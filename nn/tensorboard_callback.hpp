@@ -52,6 +52,7 @@ class TensorBoard : public Callback {
   ~TensorBoard() override;
 
   void on_train_begin(const Logs&) override;
+  bool writes_files() const override { return true; }
   void on_train_end(const Logs&) override;
   void on_epoch_begin(int epoch, const Logs&) override;
   void on_epoch_end(int epoch, const Logs& logs) override;

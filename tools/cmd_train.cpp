@@ -38,9 +38,7 @@ std::unique_ptr<nn::Sequential> build_model(const std::string& name, std::vector
   return model;
 }
 
-}  // namespace
-
-int cmd_train(const Args& args) {
+int train(const Args& args, int ranks) {
   const int epochs = static_cast<int>(args.get_int("epochs", 5));
   const std::int64_t batch_size = args.get_int("batch-size", 32);
   const auto seed = static_cast<std::uint64_t>(args.get_int("seed", 0));
@@ -60,14 +58,26 @@ int cmd_train(const Args& args) {
   fit.epochs = epochs;
   fit.batch_size = batch_size;
   fit.seed = seed;
+  if (ranks > 1 && distributed::rank() == 0)
+    std::cout << ranks << " ranks x batch " << batch_size << " per rank = global batch " << ranks * batch_size << "\n";
   if (args.has("logdir"))  // Keras' TensorBoard callback, with weight and gradient histograms every epoch
     fit.callbacks.push_back(std::make_shared<nn::TensorBoard>(args.get("logdir", ""), nn::TensorBoardOptions{.histogram_freq = 1}));
   model.fit(data.x_train, data.y_train, fit);
   const auto result = model.evaluate(data.x_test, data.y_test, batch_size);
-  if (args.has("save")) save_model(model, args.get("save", ""));
+  if (args.has("save") && distributed::rank() == 0) save_model(model, args.get("save", ""));
+  if (distributed::rank() != 0) return 0;
   std::cout << std::fixed << std::setprecision(4) << "test loss: " << result.at("loss") << "\n"
             << "test accuracy: " << result.at("accuracy") << "\n";
   return 0;
+}
+
+}  // namespace
+
+// Under `mpirun -np N` the Environment makes this one of N data-parallel ranks: --batch-size is the
+// per-rank batch, rank 0 prints and saves, and a rank that fails ends the whole job.
+int cmd_train(const Args& args) {
+  distributed::Environment env;
+  return env.run([&] { return train(args, env.size()); });
 }
 
 }  // namespace tg::cli
