@@ -113,6 +113,7 @@ void Bidirectional::build_multi(const std::vector<Shape>& in) {
   backward_->set_weight_scope(weight_scope() + "/" + backward_->name());
   forward_->build(f);
   backward_->build(b);
+  accept_any_length(0, 0);
 }
 
 std::vector<Tensor> Bidirectional::call_multi(const std::vector<Tensor>& xs, const CallArgs& args) {
