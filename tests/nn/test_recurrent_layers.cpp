@@ -286,6 +286,23 @@ BOOST_AUTO_TEST_CASE(weights_are_named_as_keras_names_them_in_files) {
     BOOST_TEST(load_model((dir / f).string())->predict(ids).to_vector<float>() == want, boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(bidirectional_with_a_custom_backward_layer) {
+  nn::clear_session();
+  nn::Bidirectional bi(nn::LSTM(2, {.return_sequences = true}), "concat",
+                       nn::make<nn::GRU>(3, nn::RNNOptions{.return_sequences = true, .go_backwards = true, .name = "back"}));
+  // Keras' forced zero_output_for_mask reaches the custom layer too; both forms keep it.
+  BOOST_TEST(bi.backward_layer().options().zero_output_for_mask);
+  const nn::Config k3 = bi.get_config(nn::KerasFormat::keras3), k2 = bi.get_config(nn::KerasFormat::keras2);
+  BOOST_TEST(k3.at("backward_layer").at("class_name") == "GRU");
+  BOOST_TEST(k2.at("backward_layer").at("config").at("name") == "back");
+  BOOST_TEST(k2.at("layer").at("config").at("name") == "lstm");
+  auto again = nn::Bidirectional::from_config(k3);
+  BOOST_TEST(again->backward_layer().class_name() == "GRU");
+  BOOST_TEST(again->get_config(nn::KerasFormat::keras3) == k3);  // both unbuilt: no build_config inside
+  Generator g(2);
+  BOOST_TEST(bi(Tensor::uniform(Shape{2, 4, 3}, -1, 1, g)).shape() == Shape({2, 4, 5}));
+}
+
 BOOST_AUTO_TEST_CASE(bad_inputs_get_clear_errors) {
   nn::Embedding emb(4, 2);
   test::check_throws_with([&] { emb(Tensor::from_values({1, 7}, Shape{1, 2})); },
