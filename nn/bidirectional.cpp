@@ -35,7 +35,9 @@ Bidirectional::Bidirectional(const RNN& layer, const std::string& merge_mode, st
   forward_ = remake(layer, "forward_" + without_prefix(layer.name(), "forward_"), false, where());
   if (backward_layer) {
     custom_backward_ = true;
-    backward_ = std::move(backward_layer);
+    if (backward_layer->built()) fail(where(), ": the backward layer must not be built yet");
+    // Rebuilt from its config too, for Keras' forced zero_output_for_mask.
+    backward_ = remake(*backward_layer, backward_layer->name(), false, where());
     if (backward_->options().go_backwards == forward_->options().go_backwards)
       fail(where(), ": the forward and backward layers must have different go_backwards, both have ",
            forward_->options().go_backwards);
@@ -43,7 +45,6 @@ Bidirectional::Bidirectional(const RNN& layer, const std::string& merge_mode, st
     const auto& b = backward_->options();
     if (f.return_sequences != b.return_sequences || f.return_state != b.return_state || f.stateful != b.stateful)
       fail(where(), ": the forward and backward layers must agree on return_sequences, return_state and stateful");
-    if (backward_->built()) fail(where(), ": the backward layer must not be built yet");
   } else {
     backward_ = remake(layer, "backward_" + without_prefix(layer.name(), "backward_"), true, where());
   }
@@ -113,6 +114,7 @@ void Bidirectional::build_multi(const std::vector<Shape>& in) {
   backward_->set_weight_scope(weight_scope() + "/" + backward_->name());
   forward_->build(f);
   backward_->build(b);
+  accept_any_length(0, 0);
 }
 
 std::vector<Tensor> Bidirectional::call_multi(const std::vector<Tensor>& xs, const CallArgs& args) {

@@ -56,7 +56,8 @@ Shape Embedding::compute_output_shape(const Shape& input_shape) const {
   return out;
 }
 
-void Embedding::build_impl(const Shape&) {
+void Embedding::build_impl(const Shape& in) {
+  for (int d = 0; d < in.rank(); ++d) accept_any_length(0, d);  // ids of any length
   Generator gen = make_generator(-1);
   embeddings_ = add_weight("embeddings",
                            (*options_.embeddings_initializer.get())(Shape{input_dim_, output_dim_}, gen, dtype()));

@@ -87,9 +87,18 @@ void Layer::build(const std::vector<Shape>& input_shapes) {
     check_inputs(input_shapes);
     return;
   }
-  build_multi(input_shapes);
-  input_shapes_ = input_shapes;
+  input_shapes_ = input_shapes;  // before build_multi, which may free an axis (accept_any_length)
+  try {
+    build_multi(input_shapes);
+  } catch (...) {
+    input_shapes_.clear();
+    throw;
+  }
   built_ = true;
+}
+
+void Layer::accept_any_length(std::size_t input, int axis) {
+  if (input < input_shapes_.size() && axis >= 0 && axis < input_shapes_[input].rank()) input_shapes_[input][axis] = -1;
 }
 
 void Layer::build_multi(const std::vector<Shape>& input_shapes) {

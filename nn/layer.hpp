@@ -150,6 +150,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   /// one input.
   virtual std::vector<Tensor> call_multi(const std::vector<Tensor>& xs, const CallArgs& args);
   Variable add_weight(const std::string& name, const Tensor& value, bool trainable = true);
+  /// Called while building: later calls may differ from the build shape along this per-example
+  /// axis of that input (a recurrent layer's time steps, an Embedding's sequence length), as
+  /// Keras' input_spec leaves it None.
+  void accept_any_length(std::size_t input, int axis);
   /// The penalties of this layer's own weights (kernel_regularizer & co.).
   virtual std::vector<Tensor> own_regularization_losses() const { return {}; }
   /// The base keys of Keras' Layer.get_config: name, trainable, dtype.

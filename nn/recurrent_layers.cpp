@@ -172,6 +172,7 @@ void RNN::build_multi(const std::vector<Shape>& in) {
     if (!(in[i] == Shape{units_})) fail(where(), ": initial state ", i - 1, " must be [N, ", units_, "], got per-example ", in[i]);
   cell_->set_weight_scope(weight_scope() + "/" + cell_->name());
   cell_->build(Shape{in.front()[1]});
+  accept_any_length(0, 0);  // any number of time steps, as Keras' RNN input_spec (None, None, F)
 }
 
 std::vector<Tensor> RNN::call_multi(const std::vector<Tensor>& xs, const CallArgs& args) {

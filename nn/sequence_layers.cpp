@@ -45,6 +45,7 @@ Shape TimeDistributed::compute_output_shape(const Shape& in) const {
 void TimeDistributed::build_impl(const Shape& in) {
   layer_->set_weight_scope(weight_scope() + "/" + layer_->name());
   layer_->build(step_shape(in, where()));
+  accept_any_length(0, 0);
 }
 
 // The steps become a batch of N * T examples for the wrapped layer.

@@ -210,7 +210,7 @@ BOOST_AUTO_TEST_CASE(stateful_layers_continue_where_the_last_call_ended) {
   nn::LSTM whole(4, {.return_sequences = true});
   nn::LSTM part(4, {.return_sequences = true, .stateful = true});
   whole(x);
-  part(slice(x, 1, 0, 3));  // built for 3 steps, like the halves it is fed
+  part(x);  // built on 6 steps, then fed 3 at a time: any length is accepted, as in Keras
   part.set_weights(whole.get_weights());
   part.reset_states();
   const auto want = whole(x).to_vector<double>();
@@ -223,7 +223,8 @@ BOOST_AUTO_TEST_CASE(stateful_layers_continue_where_the_last_call_ended) {
     }
   part.reset_states();
   BOOST_TEST(part(slice(x, 1, 0, 3)).to_vector<double>() == got, boost::test_tools::per_element());
-  test::check_throws_with([&] { part(slice(slice(x, 0, 0, 1), 1, 0, 3)); }, {"stateful", "batches of 2", "reset_states"});
+  test::check_throws_with([&] { part(slice(x, 0, 0, 1)); }, {"stateful", "batches of 2", "reset_states"});
+  test::check_throws_with([&] { part(Tensor::zeros(Shape{2, 3, 4})); }, {"LSTM 'lstm", "expected input of shape (None, None, 3)"});
   nn::GRU plain(2);
   test::check_throws_with([&] { plain.reset_states(); }, {"GRU 'gru", "stateful"});
 }
@@ -283,6 +284,23 @@ BOOST_AUTO_TEST_CASE(weights_are_named_as_keras_names_them_in_files) {
   BOOST_TEST(bi->child("backward_layer")->child("cell")->vars.size() == 3u);
   for (const std::string f : {"m.h5", "m.keras"})
     BOOST_TEST(load_model((dir / f).string())->predict(ids).to_vector<float>() == want, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(bidirectional_with_a_custom_backward_layer) {
+  nn::clear_session();
+  nn::Bidirectional bi(nn::LSTM(2, {.return_sequences = true}), "concat",
+                       nn::make<nn::GRU>(3, nn::RNNOptions{.return_sequences = true, .go_backwards = true, .name = "back"}));
+  // Keras' forced zero_output_for_mask reaches the custom layer too; both forms keep it.
+  BOOST_TEST(bi.backward_layer().options().zero_output_for_mask);
+  const nn::Config k3 = bi.get_config(nn::KerasFormat::keras3), k2 = bi.get_config(nn::KerasFormat::keras2);
+  BOOST_TEST(k3.at("backward_layer").at("class_name") == "GRU");
+  BOOST_TEST(k2.at("backward_layer").at("config").at("name") == "back");
+  BOOST_TEST(k2.at("layer").at("config").at("name") == "lstm");
+  auto again = nn::Bidirectional::from_config(k3);
+  BOOST_TEST(again->backward_layer().class_name() == "GRU");
+  BOOST_TEST(again->get_config(nn::KerasFormat::keras3) == k3);  // both unbuilt: no build_config inside
+  Generator g(2);
+  BOOST_TEST(bi(Tensor::uniform(Shape{2, 4, 3}, -1, 1, g)).shape() == Shape({2, 4, 5}));
 }
 
 BOOST_AUTO_TEST_CASE(bad_inputs_get_clear_errors) {
