@@ -1,7 +1,10 @@
 #include "nn/callbacks.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <limits>
 
@@ -154,22 +157,79 @@ CSVLogger::CSVLogger(std::string filename, char separator, bool append)
     : filename_(std::move(filename)), sep_(separator), append_(append) {}
 
 void CSVLogger::on_train_begin(const Logs&) {
-  out_.open(filename_, append_ ? std::ios::app : std::ios::trunc);
+  // Keras: in append mode the header is written only into an empty (or missing) file.
+  std::error_code ec;
+  const bool has_content = append_ && std::filesystem::exists(filename_, ec) && std::filesystem::file_size(filename_, ec) > 0;
+  out_.open(filename_, append_ ? std::ios::app | std::ios::binary : std::ios::trunc | std::ios::binary);
   if (!out_) fail<std::runtime_error>("CSVLogger: cannot open '", filename_, "' for writing");
-  header_written_ = append_ && out_.tellp() > 0;
+  header_written_ = has_content;
+  keys_.clear();
 }
 
+namespace {
+// Python's repr(float), which csv.writer uses for Keras' float logs: the shortest round-trip
+// digits, positional for 1e-4 <= |v| < 1e16 (with ".0" when integral), else d.ddde+XX.
+std::string python_float_repr(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  const std::string sci(buf, r.ptr);
+  const std::size_t e = sci.find('e');
+  std::string mant = sci.substr(0, e);
+  const int exp10 = std::stoi(sci.substr(e + 1));
+  const bool neg = mant[0] == '-';
+  if (neg) mant.erase(0, 1);
+  std::string digits;
+  for (char ch : mant)
+    if (ch != '.') digits += ch;
+  std::string out = neg ? "-" : "";
+  const int decpt = exp10 + 1;  // value = 0.digits * 10^decpt
+  if (decpt <= -4 || decpt > 16) {
+    out += digits.substr(0, 1);
+    if (digits.size() > 1) out += "." + digits.substr(1);
+    char ebuf[16];
+    std::snprintf(ebuf, sizeof ebuf, "e%c%02d", exp10 < 0 ? '-' : '+', std::abs(exp10));
+    return out + ebuf;
+  }
+  if (decpt <= 0) return out + "0." + std::string(static_cast<std::size_t>(-decpt), '0') + digits;
+  if (digits.size() <= static_cast<std::size_t>(decpt))
+    return out + digits + std::string(static_cast<std::size_t>(decpt) - digits.size(), '0') + ".0";
+  return out + digits.substr(0, static_cast<std::size_t>(decpt)) + "." + digits.substr(static_cast<std::size_t>(decpt));
+}
+
+// csv.excel's QUOTE_MINIMAL: quote a field holding the separator, a quote or a line break.
+std::string csv_field(const std::string& f, char sep) {
+  if (f.find_first_of(std::string{sep, '"', '\r', '\n'}) == std::string::npos) return f;
+  std::string q = "\"";
+  for (char ch : f) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+}  // namespace
+
+// Keras 3's CSVLogger.on_epoch_end: the columns are fixed by the first epoch's logs (sorted keys,
+// plus a val_ twin of each when none is a val_ key, so later validation values have a column);
+// a missing value is written "NA", lines end in \r\n (csv.excel), floats as Python's repr.
 void CSVLogger::on_epoch_end(int epoch, const Logs& logs) {
+  if (keys_.empty()) {
+    for (const auto& [k, v] : logs) keys_.push_back(k);  // a std::map: already sorted
+    bool has_val = false;
+    for (const auto& k : keys_) has_val = has_val || k.rfind("val_", 0) == 0;
+    if (!has_val)
+      for (std::size_t i = 0, n = keys_.size(); i < n; ++i) keys_.push_back("val_" + keys_[i]);
+  }
   if (!header_written_) {
     out_ << "epoch";
-    for (const auto& [k, v] : logs) out_ << sep_ << k;
-    out_ << "\n";
+    for (const auto& k : keys_) out_ << sep_ << csv_field(k, sep_);
+    out_ << "\r\n";
     header_written_ = true;
   }
   out_ << epoch;
-  out_.precision(17);
-  for (const auto& [k, v] : logs) out_ << sep_ << v;
-  out_ << "\n";
+  for (const auto& k : keys_) {
+    auto it = logs.find(k);
+    out_ << sep_ << (it == logs.end() ? std::string("NA") : python_float_repr(it->second));
+  }
+  out_ << "\r\n";
   out_.flush();
 }
 

@@ -85,7 +85,10 @@ class TerminateOnNaN : public Callback {
   bool terminated_ = false;
 };
 
-/// Writes one CSV row per epoch ("epoch,accuracy,loss,..." with keys sorted, as Keras).
+/// Writes one CSV row per epoch as Keras 3's CSVLogger does: "epoch" and the first epoch's log keys
+/// sorted (with "val_" twins, filled with "NA", when that epoch had no validation values), floats
+/// as Python's repr, lines ending in "\r\n" (Python's csv.excel dialect). Keys that appear only
+/// later are not written (Keras' DictWriter would raise).
 class CSVLogger : public Callback {
  public:
   explicit CSVLogger(std::string filename, char separator = ',', bool append = false);
@@ -98,6 +101,7 @@ class CSVLogger : public Callback {
   char sep_;
   bool append_;
   bool header_written_ = false;
+  std::vector<std::string> keys_;  // the columns after "epoch", fixed by the first epoch
   std::ofstream out_;
 };
 

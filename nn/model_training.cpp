@@ -128,7 +128,8 @@ Tensor Model::batch_weights(const Tensor& sample_weight, const std::vector<Tenso
   }
   std::vector<double> w(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    auto it = class_weight.find(static_cast<std::int64_t>(ids[i]));
+    // Keras rounds the labels (np.round: half to even, as nearbyint) before looking up the class.
+    auto it = class_weight.find(static_cast<std::int64_t>(std::nearbyint(ids[i])));
     w[i] = it == class_weight.end() ? 1.0 : it->second;
   }
   Tensor cw = Tensor::from_vector(w, Shape{static_cast<std::int64_t>(w.size())});
