@@ -7,16 +7,34 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <set>
 
 #include "nn/model.hpp"
 #include "nn/optimizers.hpp"
 
 namespace tg::nn {
 
+namespace {
+// Keras 3's MonitorCallback._set_monitor_op in mode "auto": "loss" / "val_loss" is minimized; a
+// compiled metric of the monitored name (without "val_") is maximized when Keras marks it "up"
+// (the accuracies, Precision, Recall, AUC) and minimized otherwise. For a name no compiled metric
+// has (Keras raises), "acc" in the name decides, as tf.keras 2 did.
+bool auto_maximize(const Model* model, const std::string& monitor) {
+  const std::string name = monitor.rfind("val_", 0) == 0 ? monitor.substr(4) : monitor;
+  if (name == "loss") return false;
+  static const std::set<std::string> up = {"Accuracy",  "BinaryAccuracy", "CategoricalAccuracy", "SparseCategoricalAccuracy",
+                                           "TopKCategoricalAccuracy", "Precision", "Recall", "AUC"};
+  if (model)
+    for (const auto& m : model->metrics())
+      if (m->name() == name) return up.count(m->class_name()) > 0;
+  return monitor.find("acc") != std::string::npos;
+}
+}  // namespace
+
 EarlyStopping::EarlyStopping(std::string monitor, double min_delta, int patience, std::string mode,
                              bool restore_best_weights)
     : monitor_(std::move(monitor)), min_delta_(std::fabs(min_delta)), patience_(patience), restore_(restore_best_weights) {
-  if (mode == "auto") maximize_ = monitor_.find("acc") != std::string::npos;
+  if (mode == "auto") auto_mode_ = true, maximize_ = false;  // resolved by on_train_begin
   else if (mode == "max") maximize_ = true;
   else if (mode == "min") maximize_ = false;
   else fail("EarlyStopping: mode must be 'auto', 'min' or 'max', got '", mode, "'");
@@ -24,6 +42,7 @@ EarlyStopping::EarlyStopping(std::string monitor, double min_delta, int patience
 
 void EarlyStopping::on_train_begin(const Logs&) {
   wait_ = 0, stopped_epoch_ = -1, best_epoch_ = -1;
+  if (auto_mode_) maximize_ = auto_maximize(model_, monitor_);
   best_ = maximize_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   best_weights_.clear();
 }
@@ -75,12 +94,13 @@ ReduceLROnPlateau::ReduceLROnPlateau(std::string monitor, double factor, int pat
       patience_(patience),
       cooldown_(cooldown) {
   if (!(factor < 1.0)) fail("ReduceLROnPlateau: factor must be < 1 (it does not increase the rate), got ", factor);
-  if (mode == "auto") maximize_ = monitor_.find("acc") != std::string::npos;
+  if (mode == "auto") auto_mode_ = true, maximize_ = false;  // resolved by on_train_begin
   else if (mode == "max" || mode == "min") maximize_ = mode == "max";
   else fail("ReduceLROnPlateau: mode must be 'auto', 'min' or 'max', got '", mode, "'");
 }
 
 void ReduceLROnPlateau::on_train_begin(const Logs&) {
+  if (auto_mode_) maximize_ = auto_maximize(model_, monitor_);
   best_ = maximize_ ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
   wait_ = cooldown_counter_ = 0;
 }

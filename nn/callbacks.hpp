@@ -69,6 +69,7 @@ class EarlyStopping : public Callback {
   double min_delta_;
   int patience_;
   bool maximize_;
+  bool auto_mode_ = false;  // mode "auto": the direction comes from the model's metrics
   bool restore_;
   double best_ = 0;
   int wait_ = 0, stopped_epoch_ = -1, best_epoch_ = -1;
@@ -119,6 +120,7 @@ class ReduceLROnPlateau : public Callback {
   double factor_, min_delta_, min_lr_;
   int patience_, cooldown_;
   bool maximize_;
+  bool auto_mode_ = false;  // mode "auto": the direction comes from the model's metrics
   double best_ = 0;
   int wait_ = 0, cooldown_counter_ = 0;
 };

@@ -544,7 +544,7 @@ def reduce_lr_on_plateau(config, lr0, values):
     # _set_monitor_op / _is_improvement: best starts as None (the first value improves); min mode
     # improves when current + min_delta < best, max mode when current - min_delta > best.
     factor, patience, cooldown, min_lr = config["factor"], config["patience"], config["cooldown"], config["min_lr"]
-    mode, min_delta = config["mode"], abs(config["min_delta"])
+    mode, min_delta = config.get("resolved_mode", config["mode"]), abs(config["min_delta"])
     best, wait, cooldown_counter, lr, lrs = None, 0, 0, lr0, []
     for current in values:
         if cooldown_counter > 0:
@@ -575,7 +575,15 @@ def reduce_lr_cases():
             ("patience3_cooldown2_min_delta", "val_loss", seq,
              {"factor": 0.2, "patience": 3, "cooldown": 2, "min_lr": 1e-4, "min_delta": 0.05, "mode": "min"}, 0.3),
             ("max_mode_accuracy", "val_accuracy", acc,
-             {"factor": 0.5, "patience": 2, "cooldown": 0, "min_lr": 0.001, "min_delta": 0.001, "mode": "max"}, 0.01)):
+             {"factor": 0.5, "patience": 2, "cooldown": 0, "min_lr": 0.001, "min_delta": 0.001, "mode": "max"}, 0.01),
+            # mode "auto" (monitor_callback.py _set_monitor_op): the compiled metric's _direction
+            # decides: AUC is "up" (max), MeanAbsoluteError "down" (min).
+            ("auto_mode_auc", "val_auc", acc,
+             {"factor": 0.5, "patience": 2, "cooldown": 0, "min_lr": 0.0, "min_delta": 0.001, "mode": "auto"}, 0.01),
+            ("auto_mode_mae", "val_mae", seq,
+             {"factor": 0.5, "patience": 2, "cooldown": 0, "min_lr": 0.0, "min_delta": 0.001, "mode": "auto"}, 0.01)):
+        if cfg["mode"] == "auto":
+            cfg = {**cfg, "resolved_mode": "max" if monitor == "val_auc" else "min"}
         out.append({"name": name, "monitor": monitor, "config": cfg, "initial_learning_rate": lr0,
                     "values": Floats(values), "learning_rate_after_epoch": Floats(reduce_lr_on_plateau(cfg, lr0, values)),
                     "source": "reduce_lr_on_plateau.py on_epoch_end, _reduce_optimizer_lr; monitor_callback.py"})

@@ -162,7 +162,9 @@ BOOST_AUTO_TEST_CASE(reduce_lr_on_plateau_matches_keras) {
     BOOST_TEST_CONTEXT(c.at("name").get<std::string>()) {
       const auto& k = c.at("config");
       Sequential model({Dense(1)});
-      model.compile(std::make_shared<SGD>(c.at("initial_learning_rate").get<double>()), std::make_shared<MeanSquaredError>());
+      // The metric names the auto-mode cases monitor ("val_auc", "val_mae"): their direction decides.
+      model.compile(std::make_shared<SGD>(c.at("initial_learning_rate").get<double>()), std::make_shared<MeanSquaredError>(),
+                    {"auc", "mae"});
       ReduceLROnPlateau cb(c.at("monitor").get<std::string>(), k.at("factor").get<double>(), k.at("patience").get<int>(),
                            k.at("mode").get<std::string>(), k.at("min_delta").get<double>(), k.at("cooldown").get<int>(),
                            k.at("min_lr").get<double>());
