@@ -62,6 +62,33 @@ std::vector<std::string> keras3_layer_keys(const std::vector<std::string>& class
 
 namespace detail {
 
+nlohmann::json parse_json_text(std::string_view text, const std::string& what) {
+  if (text.size() > kMaxJsonBytes)
+    fail<FileError>(what, " is ", text.size(), " bytes of JSON, more than the limit of ", kMaxJsonBytes);
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        fail<FileError>(what, " is JSON nested deeper than ", kMaxJsonDepth, " levels (at byte ", i, ")");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail<FileError>(what, " is not valid JSON (", e.what(), ")");
+  }
+}
+
 void check_weight(const std::string& op, const std::string& path, const std::string& layer, const KerasWeight& w) {
   std::uint64_t n = 1;
   std::ostringstream shape;

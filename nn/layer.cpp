@@ -87,7 +87,13 @@ void Layer::build(const std::vector<Shape>& input_shapes) {
     check_inputs(input_shapes);
     return;
   }
-  build_multi(input_shapes);
+  try {
+    build_multi(input_shapes);
+  } catch (const MemoryError& e) {  // say which layer asked: "Dense 'dense': Tensor: ... needs N bytes"
+    std::string what = e.what();
+    if (what.rfind(where(), 0) != 0) what = where() + ": " + what;
+    throw MemoryError(what);
+  }
   input_shapes_ = input_shapes;
   built_ = true;
 }
