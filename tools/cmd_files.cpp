@@ -203,6 +203,7 @@ int cmd_grads(const Args& args) {
 
 int cmd_check(const Args& args) {
   const std::string path = require_file(args, "check");
+  (void)isolated(args, true);  // a bad --isolated or --memory-limit is a usage error, not a verdict on FILE
   std::shared_ptr<nn::Model> model;
   try {
     model = model_for(args, path, /*isolated_by_default=*/true);

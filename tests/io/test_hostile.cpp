@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "io/h5.hpp"
+#include "io/idx.hpp"
 #include "io/keras_model.hpp"
 #include "io/tensor_file.hpp"
 #include "test_util.hpp"
@@ -301,6 +302,27 @@ BOOST_AUTO_TEST_CASE(hdf5_link_cycles_end_in_an_error) {
   BOOST_REQUIRE(H5Lcreate_hard(f, "/layers", f, "/layers/dense/loop", H5P_DEFAULT, H5P_DEFAULT) >= 0);
   H5Fclose(f);
   test::check_throws_with<io::FileError>([&] { io::read_keras_file(w); }, {w, "reached twice"});
+}
+
+// A 3 GB IDX gzip bomb ran 15-25 s at 2-3 GB: what it declares is now checked against the limit.
+BOOST_AUTO_TEST_CASE(idx_declaring_more_than_the_memory_limit_is_refused_before_inflating) {
+  const std::string path = scratch("bomb-images-idx3-ubyte.gz");
+  const std::vector<std::uint8_t> zeros(1100, 0);
+  const std::vector<std::int64_t> dims{10, 10, 11};
+  io::write_idx(path, dims, zeros);
+  const std::size_t old = alloc::set_memory_limit(4000);
+  std::string msg;
+  try {
+    io::read_idx(path, 3);
+  } catch (const io::DataError& e) {
+    msg = e.what();
+  }
+  alloc::set_memory_limit(0);
+  BOOST_TEST(alloc::memory_limit() == old);
+  BOOST_TEST(msg.find("declares shape (10, 10, 11), 1100 values, more than a quarter of the memory limit of 4000 bytes") !=
+                 std::string::npos,
+             msg);
+  BOOST_TEST(io::read_idx(path, 3).bytes.size() == 1100u);  // under the default limit it reads
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,12 @@
 // Hostile model files (issue 14), part 3: the isolated load. read_keras_file_isolated must give
 // exactly what read_keras_file gives on good files, keep the reader's error types and messages,
 // and turn a crash of libhdf5 inside the child into a clear error of the parent.
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <filesystem>
 
+#include "io/idx.hpp"
 #include "io/keras_model.hpp"
 #include "test_util.hpp"
 
@@ -91,13 +95,57 @@ BOOST_AUTO_TEST_CASE(isolated_read_keeps_error_types_and_messages) {
 // report of issue 14) that crash libhdf5 1.10.8 in H5Aread -> H5HG_read (SIGSEGV; the second in
 // memcpy): a direct read kills the process; the isolated read reports it.
 BOOST_AUTO_TEST_CASE(libhdf5_crash_is_contained) {
-  for (const std::string name : {"libhdf5_H5HG_read_segv.h5", "libhdf5_H5HG_read_memcpy.h5"}) {
-    const std::string path = std::string(TG_SOURCE_DIR) + "/tests/data/hostile/" + name;
-    BOOST_REQUIRE(fs::exists(path));
-    // (Under AddressSanitizer the child reports the SEGV and exits 1: also "crashed".)
-    test::check_throws_with<io::FileError>([&] { io::read_keras_file_isolated(path); },
-                                           {"reading " + path + " in an isolated process: the reader crashed"});
-  }
+  const std::string path = std::string(TG_SOURCE_DIR) + "/tests/data/hostile/libhdf5_H5HG_read_memcpy.h5";
+  BOOST_REQUIRE(fs::exists(path));
+  // (Under AddressSanitizer the child reports the SEGV and exits 1: also "crashed".)
+  test::check_throws_with<io::FileError>([&] { io::read_keras_file_isolated(path); },
+                                         {"reading " + path + " in an isolated process: the reader crashed"});
+  // This one reads garbage from the heap: it crashes or, depending on what the garbage is, ends in
+  // a clean error; either way the caller gets a FileError naming the file.
+  const std::string other = std::string(TG_SOURCE_DIR) + "/tests/data/hostile/libhdf5_H5HG_read_segv.h5";
+  test::check_throws_with<io::FileError>([&] { io::read_keras_file_isolated(other); }, {other});
+}
+
+namespace {
+struct Run {
+  int status;
+  std::string out;
+};
+Run run_cli(const std::string& args) {
+  FILE* p = popen((std::string(TG_CLI) + " " + args + " 2>&1").c_str(), "r");
+  BOOST_REQUIRE(p);
+  std::string out;
+  char buf[4096];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+}  // namespace
+
+// `tapegrad check` isolates by default: the crash is a line of output and exit status 1.
+BOOST_AUTO_TEST_CASE(cli_check_contains_the_crash) {
+  const std::string path = std::string(TG_SOURCE_DIR) + "/tests/data/hostile/libhdf5_H5HG_read_memcpy.h5";
+  const Run r = run_cli("check " + path);
+  BOOST_TEST(r.status == 1, r.out);
+  BOOST_TEST(r.out.find(path + ": NOT LOADABLE: reading " + path + " in an isolated process: the reader crashed") !=
+                 std::string::npos,
+             r.out);
+  const Run bad = run_cli("check " + path + " --isolated maybe");
+  BOOST_TEST(bad.status == 2);
+  BOOST_TEST(bad.out.find("--isolated must be on or off, got 'maybe'") != std::string::npos, bad.out);
+}
+
+// Zero test samples printed "test accuracy: -nan" and exit 0.
+BOOST_AUTO_TEST_CASE(cli_evaluate_with_no_test_samples_fails) {
+  const std::string dir = test::scratch_dir() + "/hostile_empty_mnist";
+  fs::create_directories(dir);
+  const std::vector<std::int64_t> images{0, 28, 28}, labels{0};
+  io::write_idx(dir + "/t10k-images-idx3-ubyte", images, {});
+  io::write_idx(dir + "/t10k-labels-idx1-ubyte", labels, {});
+  const Run r = run_cli("evaluate " + sample("tfkeras2.10.0_seq_flatten_full_noopt.h5") + " --data " + dir);
+  BOOST_TEST(r.status == 1, r.out);
+  BOOST_TEST(r.out.find("has no samples") != std::string::npos, r.out);
+  BOOST_TEST(r.out.find("nan") == std::string::npos, r.out);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
