@@ -14,6 +14,13 @@ std::int64_t KerasWeight::numel() const {
   return n;
 }
 
+NativeNode::NativeNode() = default;
+NativeNode::~NativeNode() = default;
+NativeNode::NativeNode(const NativeNode&) = default;
+NativeNode::NativeNode(NativeNode&&) noexcept = default;
+NativeNode& NativeNode::operator=(const NativeNode&) = default;
+NativeNode& NativeNode::operator=(NativeNode&&) noexcept = default;
+
 const NativeNode* NativeNode::child(const std::string& key) const {
   for (const auto& [k, n] : children)
     if (k == key) return &n;

@@ -40,6 +40,15 @@ struct KerasWeight {
 /// One saveable object of a Keras 3 native weights file (`.weights.h5`, inside `.keras`): its own
 /// variables (`<path>/vars/0`, `1`, ...) and its children by key (`layers` -> `dense` -> ...).
 struct NativeNode {
+  // Declared here, defined in the .cpp: clang 14 with libstdc++ 12 cannot decide pair<string,
+  // NativeNode>'s conditionally explicit constructors while NativeNode's own are implicit.
+  NativeNode();
+  ~NativeNode();
+  NativeNode(const NativeNode&);
+  NativeNode(NativeNode&&) noexcept;
+  NativeNode& operator=(const NativeNode&);
+  NativeNode& operator=(NativeNode&&) noexcept;
+
   std::vector<KerasWeight> vars;
   std::string vars_name;  ///< the `name` attribute of its `vars` group (Keras >= 3.6), or ""
   bool has_vars = false;  ///< a `vars` group exists

@@ -120,6 +120,15 @@ BOOST_AUTO_TEST_CASE(shape_element_count_overflow_names_the_shape) {
                                       {"byte size of (2305843009213693952,)"});
 }
 
+// An input shape of (2^40, 2^40) in a config: Flatten's product wrapped to 0 and a Dense was built on it.
+BOOST_AUTO_TEST_CASE(flatten_of_an_overflowing_shape_names_it) {
+  const nn::Flatten f("flat");
+  test::check_throws_with<ShapeError>(
+      [&] { (void)f.compute_output_shape(Shape{std::int64_t{1} << 40, std::int64_t{1} << 40}); },
+      {"Flatten 'flat': flattening (1099511627776, 1099511627776) overflows 64 bits"});
+  BOOST_TEST(f.compute_output_shape(Shape{3, 5, 7}) == Shape{105});
+}
+
 BOOST_AUTO_TEST_CASE(tensor_beyond_the_memory_limit_names_shape_and_bytes) {
   test::check_throws_with<MemoryError>([] { Tensor(Shape{std::int64_t{1} << 40, 4}, DType::float32); },
                                        {"float32 tensor of shape (1099511627776, 4) needs 17592186044416 bytes",
