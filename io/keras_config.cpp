@@ -1,4 +1,5 @@
 // The representation's helpers: sizes, lookups, Keras 3's layer keys, weight checks.
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -57,10 +58,16 @@ const KerasLayer* KerasModel::find_layer(const std::string& name) const {
 std::vector<std::string> keras3_layer_keys(const std::vector<std::string>& class_names) {
   std::vector<std::string> keys;
   std::set<std::string> used;
+  std::map<std::string, int> next;  // per base, the suffix to try next: linear for 10^5 Dense layers
   for (const auto& c : class_names) {
     const std::string base = nn::keras_snake_case(c);
     std::string key = base;
-    for (int i = 1; used.count(key); ++i) key = base + "_" + std::to_string(i);
+    if (used.count(key)) {
+      int& i = next[base];
+      if (i < 1) i = 1;
+      for (key = base + "_" + std::to_string(i); used.count(key); key = base + "_" + std::to_string(++i)) {
+      }
+    }
     used.insert(key);
     keys.push_back(key);
   }

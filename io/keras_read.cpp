@@ -150,6 +150,8 @@ std::vector<std::string> components(const std::string& name) {
 void read_native_group(const h5::Group& g, NativeNode& node, int depth, std::set<std::uint64_t>& seen) {
   if (depth > kMaxNativeDepth) g.fail("Keras 3 weights nested deeper than " + std::to_string(kMaxNativeDepth) + " levels");
   if (!seen.insert(g.address()).second) g.fail("group reached twice (a link cycle?)");
+  std::map<std::string, std::size_t> index;  // node's children by key: add_child's search is linear
+  for (std::size_t i = 0; i < node.children.size(); ++i) index.emplace(node.children[i].first, i);
   for (const std::string& name : g.children()) {
     if (!g.has_group(name)) continue;
     const h5::Group child = g.group(name);
@@ -161,7 +163,16 @@ void read_native_group(const h5::Group& g, NativeNode& node, int depth, std::set
       continue;
     }
     NativeNode* target = &node;
-    for (const std::string& part : components(name)) target = &target->add_child(part);
+    const auto parts = components(name);
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+      if (p > 0) {  // "layers\\conv2d" (tf.keras 2.15 on Windows): rare and short
+        target = &target->add_child(parts[p]);
+        continue;
+      }
+      auto [it, fresh] = index.emplace(parts[0], node.children.size());
+      if (fresh) node.children.emplace_back(parts[0], NativeNode());
+      target = &node.children[it->second].second;
+    }
     read_native_group(child, *target, depth + 1, seen);
   }
 }
@@ -302,19 +313,22 @@ KerasModel read_native(const h5::Group& root, const json* config, const std::str
     std::vector<std::string> classes;
     for (const auto& e : parsed.layers) classes.push_back(e.class_name);
     const auto keys = keras3_layer_keys(classes);
-    std::vector<std::string> used;
+    std::map<std::string, const NativeNode*> by_key;  // first of a key, as NativeNode::child
+    if (layers)
+      for (const auto& [k, n] : layers->children) by_key.emplace(k, &n);
+    std::set<std::string> used;
     for (std::size_t i = 0; i < parsed.layers.size(); ++i) {
       KerasLayer l;
       l.class_name = parsed.layers[i].class_name;
       l.name = parsed.layers[i].name;
       l.config = parsed.layers[i].config;
-      if (const NativeNode* n = layers ? layers->child(keys[i]) : nullptr) collect_vars(*n, l.weights);
-      used.push_back(keys[i]);
+      if (auto it = by_key.find(keys[i]); it != by_key.end()) collect_vars(*it->second, l.weights);
+      used.insert(keys[i]);
       m.layers.push_back(std::move(l));
     }
     if (layers)  // weights the config does not account for: refuse to guess
       for (const auto& [k, n] : layers->children)
-        if (std::find(used.begin(), used.end(), k) == used.end() && n.param_count() > 0)
+        if (!used.count(k) && n.param_count() > 0)
           fail<FileError>("Keras 3 weights in ", where, ": group layers/", k,
                           " holds variables but matches no layer of config.json");
   } else if (layers) {
