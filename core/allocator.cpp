@@ -7,6 +7,8 @@
 #include <new>
 #include <vector>
 
+#include <unistd.h>
+
 namespace tg::alloc {
 namespace {
 
@@ -45,6 +47,28 @@ Cache& cache() {
 }
 
 }  // namespace
+
+namespace {
+std::size_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return std::size_t{1} << 40;
+  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page);
+}
+std::atomic<std::size_t> limit_bytes{0};
+}  // namespace
+
+std::size_t memory_limit() {
+  const std::size_t l = limit_bytes.load(std::memory_order_relaxed);
+  if (l != 0) return l;
+  static const std::size_t physical = physical_memory();
+  return physical;
+}
+
+std::size_t set_memory_limit(std::size_t bytes) {
+  const std::size_t old = memory_limit();
+  limit_bytes.store(bytes, std::memory_order_relaxed);
+  return old;
+}
 
 void* allocate(std::size_t bytes) {
   const int cls = size_class(bytes == 0 ? 1 : bytes);

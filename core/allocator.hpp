@@ -15,6 +15,13 @@ void* allocate(std::size_t bytes);
 // Returns a block obtained from allocate(bytes) with the same `bytes`.
 void deallocate(void* p, std::size_t bytes) noexcept;
 
+// The largest single tensor tapegrad will allocate, in bytes. Shapes come from files: a model
+// file declaring a (3e8, 784) kernel must fail with a message naming it, not drive the machine
+// into swap or the OOM killer. Default: the machine's physical memory.
+std::size_t memory_limit();
+// Sets the limit (0 restores the default); returns the previous value.
+std::size_t set_memory_limit(std::size_t bytes);
+
 struct Stats {
   std::uint64_t system_allocations;  // blocks taken from the system since start
   std::uint64_t cache_hits;          // allocations served from a free list

@@ -12,6 +12,12 @@ class ShapeError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// An allocation that failed, with what was being allocated (a bare std::bad_alloc says nothing).
+class MemoryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Builds a message from streamable parts: fail<ShapeError>("add: cannot broadcast ", a, " with ", b).
 template <class E = ShapeError, class... Args>
 [[noreturn]] void fail(const Args&... args) {

@@ -21,7 +21,17 @@ Shape::Shape(std::span<const std::int64_t> dims) {
 
 std::int64_t Shape::numel() const {
   std::int64_t n = 1;
-  for (int i = 0; i < rank_; ++i) n *= dims_[static_cast<std::size_t>(i)];
+  // Shapes come from files too: a product past int64 would wrap to a small, plausible count.
+  for (int i = 0; i < rank_; ++i)
+    if (__builtin_mul_overflow(n, dims_[static_cast<std::size_t>(i)], &n))
+      fail("Shape: the element count of ", str(), " overflows 64 bits");
+  return n;
+}
+
+std::size_t Shape::nbytes(std::size_t elem_size) const {
+  std::size_t n = 0;
+  if (__builtin_mul_overflow(static_cast<std::size_t>(numel()), elem_size, &n))
+    fail("Shape: the byte size of ", str(), " (", elem_size, " bytes per element) overflows 64 bits");
   return n;
 }
 

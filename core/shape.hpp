@@ -22,7 +22,10 @@ class Shape {
   int rank() const { return rank_; }
   std::int64_t operator[](int i) const { return dims_[static_cast<std::size_t>(i)]; }
   std::int64_t& operator[](int i) { return dims_[static_cast<std::size_t>(i)]; }
+  // Throws ShapeError naming the shape when the product overflows int64.
   std::int64_t numel() const;
+  // numel() * elem_size; throws ShapeError naming the shape when it overflows.
+  std::size_t nbytes(std::size_t elem_size) const;
   const std::int64_t* begin() const { return dims_.data(); }
   const std::int64_t* end() const { return dims_.data() + rank_; }
   std::vector<std::int64_t> to_vector() const { return {begin(), end()}; }

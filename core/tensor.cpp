@@ -65,7 +65,17 @@ Tensor::Tensor(const Shape& shape, DType dtype) : impl_(new TensorImpl) {
   impl_->shape = shape;
   impl_->dtype = dtype;
   try {
-    impl_->storage = new detail::Storage(static_cast<std::size_t>(shape.numel()) * dtype_size(dtype));
+    const std::size_t bytes = shape.nbytes(dtype_size(dtype));  // throws naming the shape on overflow
+    if (bytes > alloc::memory_limit())
+      fail<MemoryError>("Tensor: a ", dtype_name(dtype), " tensor of shape ", shape, " needs ", bytes,
+                        " bytes, more than the memory limit of ", alloc::memory_limit(),
+                        " bytes (tg::alloc::set_memory_limit)");
+    try {
+      impl_->storage = new detail::Storage(bytes);
+    } catch (const std::bad_alloc&) {
+      fail<MemoryError>("Tensor: cannot allocate ", bytes, " bytes for a ", dtype_name(dtype), " tensor of shape ",
+                        shape);
+    }
   } catch (...) {
     delete impl_;
     throw;

@@ -72,6 +72,9 @@ class Object {
   const std::string& file_path() const { return file_; }
   /// Path inside the file, e.g. "/model_weights/dense".
   const std::string& path() const { return path_; }
+  /// The object's address in its file: equal for two paths that reach the same object (hard or
+  /// soft links), which is how the readers detect link cycles.
+  std::uint64_t address() const;
 
   bool has_attr(const std::string& name) const;
   std::vector<std::string> attr_names() const;  // sorted
@@ -125,7 +128,8 @@ class Dataset : public Object {
 
 class Group : public Object {
  public:
-  /// True when every component of the relative path `rel` exists as a link.
+  /// True when every component of the relative path `rel` exists as a link. An external or
+  /// user-defined link on the way is refused (FileError): a file must not open other files.
   bool exists(const std::string& rel) const;
   bool has_group(const std::string& rel) const;
   bool has_dataset(const std::string& rel) const;

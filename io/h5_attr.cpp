@@ -33,6 +33,12 @@ std::string Object::child_path(const std::string& rel) const {
   return path_ == "/" ? "/" + rel : path_ + "/" + rel;
 }
 
+std::uint64_t Object::address() const {
+  H5O_info_t info;
+  if (H5Oget_info2(id(), &info, H5O_INFO_BASIC) < 0) fail("cannot read object info");
+  return static_cast<std::uint64_t>(info.addr);
+}
+
 bool Object::has_attr(const std::string& name) const {
   const htri_t r = H5Aexists(id(), name.c_str());
   if (r < 0) fail("cannot check attribute '" + name + "'");

@@ -10,6 +10,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/allocator.hpp"
+
 namespace tg::io {
 
 namespace {
@@ -152,6 +154,14 @@ IdxData read_idx(const std::string& path, int expected_rank) {
     count *= d;
   }
 
+  // A gzip bomb declares what it inflates to: refuse more than the memory limit before inflating
+  // (the float32 images read_idx_images makes take 4 bytes per value).
+  if (count > alloc::memory_limit() / 4) {
+    std::ostringstream shape;
+    for (std::size_t i = 0; i < out.dims.size(); ++i) shape << (i ? ", " : "") << out.dims[i];
+    data_error("read_idx: '", path, "' declares shape (", shape.str(), out.dims.size() == 1 ? ",)" : ")", ", ", count,
+               " values, more than a quarter of the memory limit of ", alloc::memory_limit(), " bytes");
+  }
   // Grow as data arrives rather than trusting the header with one big allocation.
   out.bytes.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(count, std::uint64_t{1} << 26)));
   const std::size_t got = f.read_into(out.bytes, static_cast<std::size_t>(count), "read_idx");

@@ -1,4 +1,5 @@
 // The representation's helpers: sizes, lookups, Keras 3's layer keys, weight checks.
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -13,6 +14,13 @@ std::int64_t KerasWeight::numel() const {
   for (auto d : shape) n *= d;
   return n;
 }
+
+NativeNode::NativeNode() = default;
+NativeNode::~NativeNode() = default;
+NativeNode::NativeNode(const NativeNode&) = default;
+NativeNode::NativeNode(NativeNode&&) noexcept = default;
+NativeNode& NativeNode::operator=(const NativeNode&) = default;
+NativeNode& NativeNode::operator=(NativeNode&&) noexcept = default;
 
 const NativeNode* NativeNode::child(const std::string& key) const {
   for (const auto& [k, n] : children)
@@ -50,10 +58,16 @@ const KerasLayer* KerasModel::find_layer(const std::string& name) const {
 std::vector<std::string> keras3_layer_keys(const std::vector<std::string>& class_names) {
   std::vector<std::string> keys;
   std::set<std::string> used;
+  std::map<std::string, int> next;  // per base, the suffix to try next: linear for 10^5 Dense layers
   for (const auto& c : class_names) {
     const std::string base = nn::keras_snake_case(c);
     std::string key = base;
-    for (int i = 1; used.count(key); ++i) key = base + "_" + std::to_string(i);
+    if (used.count(key)) {
+      int& i = next[base];
+      if (i < 1) i = 1;
+      for (key = base + "_" + std::to_string(i); used.count(key); key = base + "_" + std::to_string(++i)) {
+      }
+    }
     used.insert(key);
     keys.push_back(key);
   }
@@ -61,6 +75,33 @@ std::vector<std::string> keras3_layer_keys(const std::vector<std::string>& class
 }
 
 namespace detail {
+
+nlohmann::json parse_json_text(std::string_view text, const std::string& what) {
+  if (text.size() > kMaxJsonBytes)
+    fail<FileError>(what, " is ", text.size(), " bytes of JSON, more than the limit of ", kMaxJsonBytes);
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth)
+        fail<FileError>(what, " is JSON nested deeper than ", kMaxJsonDepth, " levels (at byte ", i, ")");
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::exception& e) {
+    fail<FileError>(what, " is not valid JSON (", e.what(), ")");
+  }
+}
 
 void check_weight(const std::string& op, const std::string& path, const std::string& layer, const KerasWeight& w) {
   std::uint64_t n = 1;

@@ -2,12 +2,21 @@
 // Pieces shared by the Keras file readers and writers; not part of the public API.
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/h5.hpp"
 #include "io/keras_model.hpp"
 
 namespace tg::io::detail {
+
+// Largest JSON text read from a file, and its deepest nesting: far above any real Keras config,
+// low enough that the recursive walks over it (copies, dumps, deserialisation) stay within the stack.
+inline constexpr std::size_t kMaxJsonBytes = std::size_t{64} << 20;
+inline constexpr int kMaxJsonDepth = 512;
+// Parses JSON from a file after checking its size and nesting over the raw text (before
+// nlohmann builds anything); throws FileError "<what> ...: nested deeper than 512 levels".
+nlohmann::json parse_json_text(std::string_view text, const std::string& what);
 
 // Throws tg::ShapeError when a weight's value count does not match its shape.
 void check_weight(const std::string& op, const std::string& path, const std::string& layer, const KerasWeight& w);

@@ -40,6 +40,15 @@ struct KerasWeight {
 /// One saveable object of a Keras 3 native weights file (`.weights.h5`, inside `.keras`): its own
 /// variables (`<path>/vars/0`, `1`, ...) and its children by key (`layers` -> `dense` -> ...).
 struct NativeNode {
+  // Declared here, defined in the .cpp: clang 14 with libstdc++ 12 cannot decide pair<string,
+  // NativeNode>'s conditionally explicit constructors while NativeNode's own are implicit.
+  NativeNode();
+  ~NativeNode();
+  NativeNode(const NativeNode&);
+  NativeNode(NativeNode&&) noexcept;
+  NativeNode& operator=(const NativeNode&);
+  NativeNode& operator=(NativeNode&&) noexcept;
+
   std::vector<KerasWeight> vars;
   std::string vars_name;  ///< the `name` attribute of its `vars` group (Keras >= 3.6), or ""
   bool has_vars = false;  ///< a `vars` group exists
@@ -95,6 +104,26 @@ struct KerasModel {
 /// weights-only file, with a `model_weights` group a legacy full model, with a `layers` group a
 /// Keras 3 native weights file.
 KerasModel read_keras_file(const std::string& path);
+
+/// read_keras_file for a file already in memory (a .keras zip or an HDF5 image); `name` is used
+/// in messages. For archives held in memory, and for fuzzing.
+KerasModel read_keras_bytes(const std::vector<unsigned char>& bytes, const std::string& name);
+
+/// Limits of the child process of read_keras_file_isolated.
+struct IsolationLimits {
+  /// Memory the child may use (address space, and tg::alloc's limit inside it); 0: the memory
+  /// limit of this process (tg::alloc::memory_limit(), by default the physical memory).
+  std::uint64_t memory_bytes = 0;
+  int cpu_seconds = 60;  ///< CPU time; the wall clock allows 4 times that plus 10 s
+};
+
+/// read_keras_file in a forked child process with limits on memory, CPU time and file writes, for
+/// files from strangers: libhdf5 and libzip are not hardened against every corrupt input, and a
+/// crash, endless loop or memory blow-up there kills only the child. The parent gets plain data
+/// back over a pipe and checks it again (counts, JSON depth and size, every weight's shape); a
+/// crash becomes a FileError naming the file and the signal. Errors of the reader keep their
+/// type (FileError, ShapeError, MemoryError). Costs a fork and a copy of the weights.
+KerasModel read_keras_file_isolated(const std::string& path, const IsolationLimits& limits = {});
 
 /// What Keras' model.save("x.h5") (weights_only=false) or save_weights("x.h5") (true) write,
 /// laid out like tf.keras 2.10 but with fixed-length ASCII strings, which every Keras from 2.0

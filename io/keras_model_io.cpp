@@ -1,10 +1,12 @@
 #include "io/keras_model_io.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <map>
 
 #include "io/keras_compile.hpp"
+#include "io/keras_internal.hpp"
 #include "io/keras_model.hpp"
 #include "nn/optimizers.hpp"
 #include "nn/registry.hpp"
@@ -181,6 +183,30 @@ void native_assignments(const nn::Layer& layer, const io::NativeNode* node, cons
   }
 }
 
+// Keras' legacy load_model requires as many layers with weights in the file (`layer_names`) as in
+// the model built from its config; matching by name below must then leave none out, or a layer
+// would silently keep its initial weights.
+void check_legacy_layers(const nn::Model& model, const io::KerasModel& km, const std::string& where) {
+  std::vector<std::string> mine, theirs;
+  for (const auto& l : model.layers())
+    if (!l->weights().empty()) mine.push_back(l->name());
+  for (const auto& l : km.layers)
+    if (!l.weights.empty()) theirs.push_back(l.name);
+  auto join = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return nn::shorten(s);
+  };
+  if (mine.size() != theirs.size())
+    fail<io::FileError>(where, ": layer count mismatch: the model config has ", mine.size(), " layers with weights (",
+                        join(mine), "), the file's layer_names lists ", theirs.size(), " (", join(theirs), ")");
+  std::sort(theirs.begin(), theirs.end());
+  for (const auto& name : mine)
+    if (!std::binary_search(theirs.begin(), theirs.end(), name))
+      fail<io::FileError>(where, ": layer '", nn::shorten(name), "' of the model config has weights but the file's ",
+                          "layer_names holds no weights for it");
+}
+
 }  // namespace
 
 void load_weights_from(nn::Model& model, const io::KerasModel& km, const std::string& where,
@@ -224,8 +250,11 @@ std::shared_ptr<nn::Model> model_from_keras(const io::KerasModel& km, const std:
     throw;
   } catch (const std::invalid_argument& e) {
     fail<io::FileError>(where, ": ", e.what());
+  } catch (const MemoryError& e) {  // a layer of the config too large to build: say which file
+    fail<MemoryError>(where, ": ", e.what());
   }
   if (!model->built()) fail<io::FileError>(where, ": the model config does not state the input shape");
+  if (is_legacy(km)) check_legacy_layers(*model, km, where);
   load_weights_from(*model, km, where, {.by_name = is_legacy(km)});
   return model;
 }
@@ -247,14 +276,19 @@ void save_weights(const nn::Model& model, const std::string& path) {
 }
 
 void load_weights(nn::Model& model, const std::string& path, const LoadWeightsOptions& options) {
-  load_weights_from(model, io::read_keras_file(path), path, options);
+  load_weights_from(model, options.isolated ? io::read_keras_file_isolated(path) : io::read_keras_file(path), path,
+                    options);
 }
 
 std::shared_ptr<nn::Model> load_model(const std::string& path, bool compile) {
-  const io::KerasModel km = io::read_keras_file(path);
+  return load_model(path, LoadModelOptions{.compile = compile});
+}
+
+std::shared_ptr<nn::Model> load_model(const std::string& path, const LoadModelOptions& options) {
+  const io::KerasModel km = options.isolated ? io::read_keras_file_isolated(path) : io::read_keras_file(path);
   std::shared_ptr<nn::Model> model = model_from_keras(km, path);
   // Compile as the file says when tapegrad knows the pieces; a file it cannot compile still loads.
-  if (compile && io::detail::compile_from_config(*model, km.training_config, path))
+  if (options.compile && io::detail::compile_from_config(*model, km.training_config, path))
     io::detail::restore_optimizer_state(*model, km, path);
   return model;
 }
@@ -274,14 +308,15 @@ std::shared_ptr<nn::Model> load_architecture(const std::string& path) {
       fail<io::FileError>(path, ": ", e.what());
     }
   }
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) fail<io::FileError>("load_architecture: cannot open ", path);
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception& e) {
-    fail<io::FileError>("load_architecture: ", path, " is not valid JSON: ", e.what());
+  std::string text;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > io::detail::kMaxJsonBytes) break;  // parse_json_text names the limit
   }
+  const json j = io::detail::parse_json_text(text, "load_architecture: " + path);
   io::KerasModel km;
   km.format = "legacy-h5-full";
   km.model_config = j;

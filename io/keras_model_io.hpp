@@ -22,6 +22,15 @@ struct KerasModel;  // io/keras_model.hpp (kept out of this header: it needs nlo
 struct LoadWeightsOptions {
   bool by_name = false;        // match by layer name instead of by order of layers with weights
   bool skip_mismatch = false;  // skip layers whose weight count or shapes differ
+  /// Parse the file in a child process with memory and CPU limits (io::read_keras_file_isolated):
+  /// for files from strangers. Costs a fork and a copy of the weights.
+  bool isolated = false;
+};
+
+/// How load_model reads a file.
+struct LoadModelOptions {
+  bool compile = true;    ///< compile as the file says, when tapegrad has the pieces
+  bool isolated = false;  ///< parse in a child process with limits (see LoadWeightsOptions::isolated)
 };
 
 /// Keras' model.save: `.keras` (Keras 3 archive) or `.h5`/`.hdf5` (the legacy layout, as tf.keras
@@ -40,6 +49,7 @@ void load_weights(nn::Model& model, const std::string& path, const LoadWeightsOp
 /// (unsupported metrics and unmappable states are left out with a note on stderr). Throws naming
 /// the file, and for an unknown class the class, the layer and every class the registry holds.
 std::shared_ptr<nn::Model> load_model(const std::string& path, bool compile = true);
+std::shared_ptr<nn::Model> load_model(const std::string& path, const LoadModelOptions& options);
 /// A built, untrained model from a Keras architecture: a model.to_json() file (`.json`) or any
 /// Keras model file; pair it with load_weights for weights-only files.
 std::shared_ptr<nn::Model> load_architecture(const std::string& path);

@@ -1,12 +1,15 @@
 // Readers: legacy HDF5 (full and weights-only), Keras 3 native .weights.h5, .keras zip.
 #include <zip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 
+#include "core/allocator.hpp"
 #include "core/error.hpp"
 #include "io/keras_internal.hpp"
 #include "nn/model_config.hpp"
@@ -36,12 +39,8 @@ std::string optional_string_attr(const h5::Object& obj, const std::string& name)
 }
 
 json parse_json_attr(const h5::Object& obj, const std::string& name) {
-  const std::string text = obj.read_string_attr(name);
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {
-    obj.fail("attribute '" + name + "' is not valid JSON (" + e.what() + ")");
-  }
+  return detail::parse_json_text(obj.read_string_attr(name),
+                                 "attribute '" + name + "' of " + obj.file_path() + " at " + obj.path());
 }
 
 KerasWeight read_weight(const h5::Group& g, const std::string& rel, std::string name) {
@@ -83,15 +82,15 @@ KerasModel read_legacy(const h5::File& f, bool full) {
   if (f.has_attr("training_config")) m.training_config = parse_json_attr(f, "training_config");
 
   // layer_names is the authority for order and membership; the config supplies class and config.
+  std::map<std::string, const nn::LayerEntry*> by_name;  // first of a name, as the linear search was
+  for (const auto& c : parsed.layers) by_name.emplace(c.name, &c);
   for (const std::string& lname : read_name_list(wg, "layer_names", true)) {
     KerasLayer l;
     l.name = lname;
-    for (const auto& c : parsed.layers)
-      if (c.name == lname) {
-        l.class_name = c.class_name;
-        l.config = c.config;
-        break;
-      }
+    if (auto it = by_name.find(lname); it != by_name.end()) {
+      l.class_name = it->second->class_name;
+      l.config = it->second->config;
+    }
     if (!wg.has_group(lname)) wg.fail("layer '" + lname + "' is listed in layer_names but has no group");
     const h5::Group lg = wg.group(lname);
     for (const std::string& entry : read_name_list(lg, "weight_names", false)) {
@@ -146,8 +145,13 @@ std::vector<std::string> components(const std::string& name) {
   return out;
 }
 
-void read_native_group(const h5::Group& g, NativeNode& node, int depth) {
+// `seen` holds every group visited: a group reached twice is a hard- or soft-link cycle (or a
+// diamond that would make the walk exponential); Keras never writes either.
+void read_native_group(const h5::Group& g, NativeNode& node, int depth, std::set<std::uint64_t>& seen) {
   if (depth > kMaxNativeDepth) g.fail("Keras 3 weights nested deeper than " + std::to_string(kMaxNativeDepth) + " levels");
+  if (!seen.insert(g.address()).second) g.fail("group reached twice (a link cycle?)");
+  std::map<std::string, std::size_t> index;  // node's children by key: add_child's search is linear
+  for (std::size_t i = 0; i < node.children.size(); ++i) index.emplace(node.children[i].first, i);
   for (const std::string& name : g.children()) {
     if (!g.has_group(name)) continue;
     const h5::Group child = g.group(name);
@@ -159,8 +163,17 @@ void read_native_group(const h5::Group& g, NativeNode& node, int depth) {
       continue;
     }
     NativeNode* target = &node;
-    for (const std::string& part : components(name)) target = &target->add_child(part);
-    read_native_group(child, *target, depth + 1);
+    const auto parts = components(name);
+    for (std::size_t p = 0; p < parts.size(); ++p) {
+      if (p > 0) {  // "layers\\conv2d" (tf.keras 2.15 on Windows): rare and short
+        target = &target->add_child(parts[p]);
+        continue;
+      }
+      auto [it, fresh] = index.emplace(parts[0], node.children.size());
+      if (fresh) node.children.emplace_back(parts[0], NativeNode());
+      target = &node.children[it->second].second;
+    }
+    read_native_group(child, *target, depth + 1, seen);
   }
 }
 
@@ -174,50 +187,93 @@ struct ZipCloser {
   void operator()(zip_t* z) const { zip_discard(z); }
 };
 
-std::vector<unsigned char> zip_member(zip_t* z, const std::string& path, const char* member, bool required) {
+// Largest config.json / metadata.json accepted: real configs are kilobytes, a few MB at most.
+constexpr std::uint64_t kMaxJsonMember = std::uint64_t{64} << 20;
+
+// One member, whole, checked: its declared size against `limit` and against what deflate can
+// produce from its compressed size (a zip bomb declares both), then read to the end so that the
+// inflated size must equal the declared one, and its CRC-32 compared with the central directory's
+// (libzip only checks it when a read reaches the end of the member, which a read of exactly the
+// declared size never does).
+std::vector<unsigned char> zip_member(zip_t* z, const std::string& path, const char* member, bool required,
+                                      std::uint64_t limit) {
   zip_stat_t st;
   zip_stat_init(&st);
   if (zip_stat(z, member, 0, &st) != 0) {
     if (required) fail<FileError>("not a .keras archive: ", path, " (no ", member, " inside)");
     return {};
   }
-  if (!(st.valid & ZIP_STAT_SIZE) || st.size > (std::uint64_t{1} << 34))
-    fail<FileError>("corrupt .keras archive: ", path, " (", member, " has no plausible size)");
-  std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> zf(zip_fopen(z, member, 0), zip_fclose);
+  if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_CRC))
+    fail<FileError>("corrupt .keras archive: ", path, " (", member, " has no size or CRC in the directory)");
+  if (st.size > limit)
+    fail<FileError>("refusing .keras archive: ", path, " (", member, " declares ", st.size,
+                    " bytes, more than the limit of ", limit, ")");
+  // Deflate expands at most ~1032:1; stored members are their own size.
+  if (st.size > st.comp_size * 1100 + 1024)
+    fail<FileError>("refusing .keras archive: ", path, " (", member, " declares ", st.size, " bytes from ",
+                    st.comp_size, " compressed: a zip bomb or a corrupt directory)");
+  std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> zf(zip_fopen_index(z, st.index, 0), zip_fclose);
   if (!zf) fail<FileError>("cannot open ", member, " in ", path, " (", zip_strerror(z), ")");
+  auto bad_crc = [&] {
+    fail<FileError>("corrupt .keras archive: ", path, " (", member, ": bad CRC-32, the data was altered)");
+  };
+  auto read_failed = [&](zip_int64_t r, const char* otherwise) {
+    if (r < 0 && zip_error_code_zip(zip_file_get_error(zf.get())) == ZIP_ER_CRC) bad_crc();
+    fail<FileError>("cannot read ", member, " in ", path, " (corrupt archive: ",
+                    r < 0 ? zip_file_strerror(zf.get()) : otherwise, ")");
+  };
   std::vector<unsigned char> buf(static_cast<std::size_t>(st.size));
   std::size_t got = 0;
   while (got < buf.size()) {
     const zip_int64_t r = zip_fread(zf.get(), buf.data() + got, buf.size() - got);
-    if (r <= 0) fail<FileError>("cannot read ", member, " in ", path, " (corrupt archive?)");
+    if (r <= 0) read_failed(r, "shorter than declared");
     got += static_cast<std::size_t>(r);
   }
+  unsigned char extra = 0;
+  const zip_int64_t r = zip_fread(zf.get(), &extra, 1);  // reaching the end makes libzip check the CRC
+  if (r != 0) read_failed(r, "longer than declared");
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (std::size_t off = 0; off < buf.size();) {  // crc32 takes a uInt length
+    const std::size_t n = std::min<std::size_t>(buf.size() - off, 1u << 30);
+    crc = crc32(crc, buf.data() + off, static_cast<uInt>(n));
+    off += n;
+  }
+  if (crc != st.crc) bad_crc();
   return buf;
 }
 
 json parse_member(const std::vector<unsigned char>& bytes, const std::string& path, const char* member) {
-  try {
-    return json::parse(bytes.begin(), bytes.end());
-  } catch (const json::exception& e) {
-    fail<FileError>(member, " in ", path, " is not valid JSON (", e.what(), ")");
-  }
+  return detail::parse_json_text(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                                 std::string(member) + " in " + path);
 }
+
+[[noreturn]] void zip_open_failed(int err, const std::string& path) {
+  if (err == ZIP_ER_EXISTS)  // libzip's "File already exists": two members share a name
+    fail<FileError>("corrupt .keras archive: ", path, " (two members have the same name)");
+  zip_error_t ze;
+  zip_error_init_with_code(&ze, err);
+  const std::string why = zip_error_strerror(&ze);
+  zip_error_fini(&ze);
+  fail<FileError>("not a .keras archive: ", path, " (libzip: ", why, ")");
+}
+
+// Reads an open archive (not owned).
+KerasModel read_zip_archive(zip_t* archive, const std::string& path);
 
 KerasModel read_zip(const std::string& path) {
   int err = 0;
   std::unique_ptr<zip_t, ZipCloser> z(zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &err));
-  if (!z) {
-    zip_error_t ze;
-    zip_error_init_with_code(&ze, err);
-    const std::string why = zip_error_strerror(&ze);
-    zip_error_fini(&ze);
-    fail<FileError>("not a .keras archive: ", path, " (libzip: ", why, ")");
-  }
-  const json config = parse_member(zip_member(z.get(), path, "config.json", true), path, "config.json");
-  const auto meta_bytes = zip_member(z.get(), path, "metadata.json", false);
-  auto weights = zip_member(z.get(), path, "model.weights.h5", false);
+  if (!z) zip_open_failed(err, path);
+  return read_zip_archive(z.get(), path);
+}
+
+KerasModel read_zip_archive(zip_t* archive, const std::string& path) {
+  const std::uint64_t weights_limit = alloc::memory_limit();
+  const json config = parse_member(zip_member(archive, path, "config.json", true, kMaxJsonMember), path, "config.json");
+  const auto meta_bytes = zip_member(archive, path, "metadata.json", false, kMaxJsonMember);
+  auto weights = zip_member(archive, path, "model.weights.h5", false, weights_limit);
   if (weights.empty()) {
-    if (!zip_member(z.get(), path, "model.weights.npz", false).empty())
+    if (zip_name_locate(archive, "model.weights.npz", 0) >= 0)
       fail<FileError>("unsupported .keras archive: ", path, " (weights saved as model.weights.npz)");
     fail<FileError>("not a .keras archive: ", path, " (no model.weights.h5 inside)");
   }
@@ -240,7 +296,8 @@ namespace detail {
 KerasModel read_native(const h5::Group& root, const json* config, const std::string& where) {
   KerasModel m;
   m.format = "keras3-weights-h5";
-  read_native_group(root, m.native, 0);
+  std::set<std::uint64_t> seen;
+  read_native_group(root, m.native, 0, seen);
   const NativeNode* layers = m.native.child("layers");
   if (config) {
     m.model_config = *config;
@@ -256,19 +313,22 @@ KerasModel read_native(const h5::Group& root, const json* config, const std::str
     std::vector<std::string> classes;
     for (const auto& e : parsed.layers) classes.push_back(e.class_name);
     const auto keys = keras3_layer_keys(classes);
-    std::vector<std::string> used;
+    std::map<std::string, const NativeNode*> by_key;  // first of a key, as NativeNode::child
+    if (layers)
+      for (const auto& [k, n] : layers->children) by_key.emplace(k, &n);
+    std::set<std::string> used;
     for (std::size_t i = 0; i < parsed.layers.size(); ++i) {
       KerasLayer l;
       l.class_name = parsed.layers[i].class_name;
       l.name = parsed.layers[i].name;
       l.config = parsed.layers[i].config;
-      if (const NativeNode* n = layers ? layers->child(keys[i]) : nullptr) collect_vars(*n, l.weights);
-      used.push_back(keys[i]);
+      if (auto it = by_key.find(keys[i]); it != by_key.end()) collect_vars(*it->second, l.weights);
+      used.insert(keys[i]);
       m.layers.push_back(std::move(l));
     }
     if (layers)  // weights the config does not account for: refuse to guess
       for (const auto& [k, n] : layers->children)
-        if (std::find(used.begin(), used.end(), k) == used.end() && n.param_count() > 0)
+        if (!used.count(k) && n.param_count() > 0)
           fail<FileError>("Keras 3 weights in ", where, ": group layers/", k,
                           " holds variables but matches no layer of config.json");
   } else if (layers) {
@@ -291,7 +351,17 @@ KerasModel read_native(const h5::Group& root, const json* config, const std::str
 
 }  // namespace detail
 
-KerasModel read_keras_file(const std::string& path) {
+namespace {
+KerasModel read_h5(const h5::File& f, const std::string& path) {
+  if (f.has_attr("layer_names") || f.has_attr("layer_names0")) return read_legacy(f, false);
+  if (f.has_group("model_weights")) return read_legacy(f, true);
+  if (f.has_group("layers") || f.has_group("vars") || f.has_group("_layer_checkpoint_dependencies"))
+    return detail::read_native(f, nullptr, path);
+  fail<FileError>("not a Keras file: ", path,
+                  " (HDF5, but no layer_names attribute, model_weights group or Keras 3 layers group)");
+}
+
+KerasModel read_keras_file_unguarded(const std::string& path) {
   h5::silence_errors();
   std::string why;
   if (!h5::has_hdf5_signature(path, &why)) {
@@ -302,13 +372,45 @@ KerasModel read_keras_file(const std::string& path) {
     }
     fail<FileError>("not an HDF5 file (nor a .keras zip): ", path, " (", why, ")");
   }
-  const h5::File f = h5::File::open(path);
-  if (f.has_attr("layer_names") || f.has_attr("layer_names0")) return read_legacy(f, false);
-  if (f.has_group("model_weights")) return read_legacy(f, true);
-  if (f.has_group("layers") || f.has_group("vars") || f.has_group("_layer_checkpoint_dependencies"))
-    return detail::read_native(f, nullptr, path);
-  fail<FileError>("not a Keras file: ", path,
-                  " (HDF5, but no layer_names attribute, model_weights group or Keras 3 layers group)");
+  return read_h5(h5::File::open(path), path);
+}
+
+KerasModel read_keras_bytes_unguarded(const std::vector<unsigned char>& bytes, const std::string& name) {
+  h5::silence_errors();
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0) {
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t* src = zip_source_buffer_create(bytes.data(), bytes.size(), 0, &ze);
+    if (!src) zip_open_failed(zip_error_code_zip(&ze), name);
+    std::unique_ptr<zip_t, ZipCloser> z(zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze));
+    if (!z) {
+      zip_source_free(src);
+      const int err = zip_error_code_zip(&ze);
+      zip_error_fini(&ze);
+      zip_open_failed(err, name);
+    }
+    zip_error_fini(&ze);
+    return read_zip_archive(z.get(), name);
+  }
+  return read_h5(h5::File::open_image(bytes, name), name);
+}
+
+}  // namespace
+
+KerasModel read_keras_file(const std::string& path) {
+  try {
+    return read_keras_file_unguarded(path);
+  } catch (const std::bad_alloc&) {  // sizes are checked first; this is a machine short of memory
+    fail<MemoryError>("reading ", path, ": out of memory (std::bad_alloc)");
+  }
+}
+
+KerasModel read_keras_bytes(const std::vector<unsigned char>& bytes, const std::string& name) {
+  try {
+    return read_keras_bytes_unguarded(bytes, name);
+  } catch (const std::bad_alloc&) {
+    fail<MemoryError>("reading ", name, ": out of memory (std::bad_alloc)");
+  }
 }
 
 }  // namespace tg::io

@@ -37,11 +37,18 @@ void save_arrays(const std::vector<NamedArray>& arrays, const std::string& path)
 }
 
 namespace {
-void collect(const h5::Group& g, const std::string& prefix, std::vector<NamedArray>& out) {
+constexpr int kMaxDepth = 64;  // far beyond any name save_arrays writes
+
+// `seen` holds every group visited: one reached twice is a hard- or soft-link cycle (endless
+// recursion) or a diamond (exponential walk); save_arrays writes neither.
+void collect(const h5::Group& g, const std::string& prefix, std::vector<NamedArray>& out, int depth,
+             std::set<std::uint64_t>& seen) {
+  if (depth > kMaxDepth) g.fail("groups nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  if (!seen.insert(g.address()).second) g.fail("group reached twice (a link cycle?)");
   for (const auto& child : g.children()) {
     const std::string name = prefix.empty() ? child : prefix + "/" + child;
     if (g.has_group(child)) {
-      collect(g.group(child), name, out);
+      collect(g.group(child), name, out, depth + 1, seen);
     } else if (g.has_dataset(child)) {
       const h5::Dataset ds = g.dataset(child);
       NamedArray a;
@@ -61,7 +68,8 @@ void collect(const h5::Group& g, const std::string& prefix, std::vector<NamedArr
 std::vector<NamedArray> load_arrays(const std::string& path) {
   const h5::File f = h5::File::open(path);
   std::vector<NamedArray> out;
-  collect(f, "", out);
+  std::set<std::uint64_t> seen;
+  collect(f, "", out, 0, seen);
   return out;
 }
 

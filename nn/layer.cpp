@@ -90,6 +90,11 @@ void Layer::build(const std::vector<Shape>& input_shapes) {
   input_shapes_ = input_shapes;  // before build_multi, which may free an axis (accept_any_length)
   try {
     build_multi(input_shapes);
+  } catch (const MemoryError& e) {  // say which layer asked: "Dense 'dense': Tensor: ... needs N bytes"
+    input_shapes_.clear();
+    std::string what = e.what();
+    if (what.rfind(where(), 0) != 0) what = where() + ": " + what;
+    throw MemoryError(what);
   } catch (...) {
     input_shapes_.clear();
     throw;

@@ -125,7 +125,10 @@ std::shared_ptr<Flatten> Flatten::from_config(const Config& config) {
 
 Shape Flatten::compute_output_shape(const Shape& input_shape) const {
   std::int64_t n = 1;
-  for (std::int64_t d : input_shape) n = d < 0 || n < 0 ? -1 : n * d;
+  for (std::int64_t d : input_shape) {
+    if (d < 0 || n < 0) n = -1;
+    else if (__builtin_mul_overflow(n, d, &n)) fail(where(), ": flattening ", input_shape, " overflows 64 bits");
+  }
   return Shape{n};
 }
 

@@ -72,6 +72,9 @@ class Registry {
       auto it = entries_.find(class_name);
       if (it != entries_.end()) f = it->second.factory;
     }
+    if (!f && class_name.empty())
+      fail<std::invalid_argument>(where, ": the ", kind_, " entry's class_name is empty; known ", kind_,
+                                  " classes: ", list());
     if (!f)
       fail<std::invalid_argument>(where, ": unknown ", kind_, " class '", shorten(class_name), "'; known ", kind_,
                                   " classes: ", list());

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(cmake g++ ninja-build pkg-config libxsimd-dev libtbb-dev libboost-test-dev libhdf5-dev
       nlohmann-json3-dev zlib1g-dev libzip-dev libprotobuf-dev protobuf-compiler dataset-fashion-mnist
-      libopenmpi-dev openmpi-bin "$@")
+      libopenmpi-dev openmpi-bin clang libclang-rt-14-dev "$@")  # clang + its runtimes: libFuzzer for scripts/fuzz.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,3 +18,5 @@ run_suite build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_REL
   -DTAPEGRAD_SANITIZE=ON -DTAPEGRAD_BUILD_EXAMPLES=OFF
 echo "== release build =="
 run_suite build/release -DCMAKE_BUILD_TYPE=Release
+echo "== fuzzing smoke run (libFuzzer, ASan + UBSan; 10 s per target) =="
+bash scripts/fuzz.sh 10

@@ -36,11 +36,29 @@ io::Split test_data(const Args& args, const nn::Model& model) {
   return s;
 }
 
+// --isolated on|off: parse FILE in a child process with limits (io::read_keras_file_isolated);
+// --memory-limit MB: the largest tensor or dataset accepted (default: the physical memory).
+bool isolated(const Args& args, bool fallback) {
+  if (args.has("memory-limit")) {
+    const long long mb = args.get_int("memory-limit", 0);
+    if (mb <= 0) throw UsageError("--memory-limit expects a positive number of MB");
+    alloc::set_memory_limit(static_cast<std::size_t>(mb) << 20);
+  }
+  const std::string v = args.get("isolated", fallback ? "on" : "off");
+  if (v != "on" && v != "off") throw UsageError("--isolated must be on or off, got '" + v + "'");
+  return v == "on";
+}
+
+io::KerasModel read_file(const Args& args, const std::string& path, bool isolated_by_default = false) {
+  return isolated(args, isolated_by_default) ? io::read_keras_file_isolated(path) : io::read_keras_file(path);
+}
+
 // The file's own model, or with --arch an architecture from another file and FILE's weights.
-std::shared_ptr<nn::Model> model_for(const Args& args, const std::string& path) {
-  if (!args.has("arch")) return load_model(path, /*compile=*/false);
+std::shared_ptr<nn::Model> model_for(const Args& args, const std::string& path, bool isolated_by_default = false) {
+  const bool iso = isolated(args, isolated_by_default);
+  if (!args.has("arch")) return load_model(path, LoadModelOptions{.compile = false, .isolated = iso});
   std::shared_ptr<nn::Model> model = load_architecture(args.get("arch", ""));
-  load_weights(*model, path);
+  load_weights(*model, path, {.isolated = iso});
   return model;
 }
 
@@ -59,7 +77,7 @@ std::vector<Tensor> zeros_for(const nn::Model& model) {
 
 int cmd_summary(const Args& args) {
   const std::string path = require_file(args, "summary");
-  const io::KerasModel km = io::read_keras_file(path);
+  const io::KerasModel km = read_file(args, path);
   std::cout << "File: " << path << "\nFormat: " << km.format
             << "\nKeras version: " << (km.keras_version.empty() ? "(not recorded)" : km.keras_version)
             << "\nBackend: " << (km.backend.empty() ? "(not recorded)" : km.backend) << "\n";
@@ -146,7 +164,7 @@ void weight_paths(const nn::Layer& l, const io::KerasModel& km, const std::strin
 int cmd_grads(const Args& args) {
   const std::string path = require_file(args, "grads");
   if (!args.has("out") && !args.has("logdir")) throw UsageError("grads needs --out GRADS.h5 or --logdir DIR (or both)");
-  const io::KerasModel km = io::read_keras_file(path);
+  const io::KerasModel km = read_file(args, path);
   std::shared_ptr<nn::Model> model = model_from_keras(km, path);
   io::Split data;
   if (args.has("input")) {  // models without a dataset here (CIFAR, 224x224 images): x and labels y from a file
@@ -195,9 +213,10 @@ int cmd_grads(const Args& args) {
 
 int cmd_check(const Args& args) {
   const std::string path = require_file(args, "check");
+  (void)isolated(args, true);  // a bad --isolated or --memory-limit is a usage error, not a verdict on FILE
   std::shared_ptr<nn::Model> model;
   try {
-    model = model_for(args, path);
+    model = model_for(args, path, /*isolated_by_default=*/true);
     const std::vector<Tensor> out = (*model)(zeros_for(*model));
     std::cout << path << ": OK, " << model->class_name() << " '" << model->name() << "' with " << model->layers().size()
               << " layers, " << nn::with_commas(model->count_params()) << " parameters; output shape";

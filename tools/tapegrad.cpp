@@ -74,7 +74,10 @@ const char* usage =
     "  grads     FILE [--out GRADS.h5] [--logdir DIR] [--batch N] [--data DIR] [--dataset ...] [--scale ...]\n"
     "            [--input IN.h5]  (samples x and int labels y instead of a dataset)\n"
     "  logs      DIR           one-screen digest of TensorBoard logs: scalars, trends, gradient norms\n"
-    "  info      the SIMD instruction set and thread count in use\n";
+    "  info      the SIMD instruction set and thread count in use\n"
+    "Commands reading a Keras FILE also take --isolated on|off (parse FILE in a child process with\n"
+    "memory and CPU limits, so a hostile file can crash only the child; on by default for check) and\n"
+    "--memory-limit MB (the largest tensor or dataset accepted; default: the physical memory).\n";
 }
 
 int main(int argc, char** argv) {
@@ -83,11 +86,16 @@ int main(int argc, char** argv) {
     using namespace tg::cli;
     if (cmd == "train")
       return cmd_train(Args(argc, argv, 2, {"epochs", "batch-size", "threads", "seed", "data", "save", "logdir", "model"}));
-    if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {}));
-    if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch"}));
-    if (cmd == "evaluate") return cmd_evaluate(Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch"}));
-    if (cmd == "predict") return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch"}));
-    if (cmd == "grads") return cmd_grads(Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale", "input"}));
+    if (cmd == "summary") return cmd_summary(Args(argc, argv, 2, {"isolated", "memory-limit"}));
+    if (cmd == "check") return cmd_check(Args(argc, argv, 2, {"arch", "isolated", "memory-limit"}));
+    if (cmd == "evaluate")
+      return cmd_evaluate(
+          Args(argc, argv, 2, {"data", "dataset", "scale", "batch-size", "arch", "isolated", "memory-limit"}));
+    if (cmd == "predict")
+      return cmd_predict(Args(argc, argv, 2, {"input", "output", "batch-size", "arch", "isolated", "memory-limit"}));
+    if (cmd == "grads")
+      return cmd_grads(
+          Args(argc, argv, 2, {"out", "logdir", "batch", "data", "dataset", "scale", "input", "isolated", "memory-limit"}));
     if (cmd == "logs") return cmd_logs(Args(argc, argv, 2, {}));
     if (cmd == "info") {
       std::cout << "isa: " << tg::isa_name(tg::active_isa()) << "\nthreads: " << tg::num_threads() << "\n";
@@ -102,6 +110,9 @@ int main(int argc, char** argv) {
   } catch (const tg::cli::UsageError& e) {
     std::cerr << "tapegrad " << cmd << ": " << e.what() << "\n" << usage;
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "tapegrad " << cmd << ": error: out of memory (a size the checks let through, or a machine short of memory)\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "tapegrad " << cmd << ": error: " << e.what() << "\n";
     return 1;
