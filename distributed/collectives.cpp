@@ -185,7 +185,8 @@ std::vector<Tensor> allreduce(const std::vector<Tensor>& tensors, bool average) 
   return out;
 }
 
-std::vector<Tensor> weighted_average(const std::vector<Tensor>& tensors, const std::vector<Variable>& like, double weight) {
+std::vector<Tensor> weighted_average(const std::vector<Tensor>& tensors, const std::vector<Variable>& like, double weight,
+                                     std::vector<double>* sums) {
   if (tensors.size() != like.size())
     throw std::invalid_argument("tg::distributed::weighted_average: " + std::to_string(tensors.size()) + " tensors for " +
                                 std::to_string(like.size()) + " variables");
@@ -200,10 +201,12 @@ std::vector<Tensor> weighted_average(const std::vector<Tensor>& tensors, const s
                                   " " + dtype_name(t.dtype()) + ", variable '" + like[i].name() + "' " + shapes.back().shape().str() +
                                   " " + dtype_name(shapes.back().dtype()));
   }
-  // Header: the weights' sum, then how many ranks had each tensor (0: stays undefined).
+  // Header: the weights' sum, how many ranks had each tensor (0: stays undefined), then `sums`.
   std::vector<double> header{weight};
   for (const Tensor& t : tensors) header.push_back(t.defined() && weight > 0 ? 1.0 : 0.0);
+  if (sums) header.insert(header.end(), sums->begin(), sums->end());
   std::vector<Tensor> out = fused_sum(tensors, shapes, weight, header);
+  if (sums) std::copy(header.end() - static_cast<std::ptrdiff_t>(sums->size()), header.end(), sums->begin());
   if (!(header[0] > 0)) throw std::invalid_argument("tg::distributed::weighted_average: the weights sum to 0 over the ranks");
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (header[i + 1] == 0) out[i] = Tensor();

@@ -26,7 +26,10 @@ std::vector<Tensor> allreduce(const std::vector<Tensor>& tensors, bool average =
 /// (the weights travel with the data). tensors[i] has the shape and dtype of like[i]; an undefined
 /// tensor counts as zero and the result is undefined where every rank's was. The average of
 /// per-rank mean gradients over batches of different sizes: weight = this rank's sample count.
-std::vector<Tensor> weighted_average(const std::vector<Tensor>& tensors, const std::vector<Variable>& like, double weight);
+/// `sums`, when given, is summed over the ranks in place in the same calls (it travels in float32
+/// when every tensor is float32: exact for counts below 2^24, 7 digits for the rest).
+std::vector<Tensor> weighted_average(const std::vector<Tensor>& tensors, const std::vector<Variable>& like, double weight,
+                                     std::vector<double>* sums = nullptr);
 
 /// Copies root's values of `vars` into every rank's variables. First checks that every rank has
 /// the same number of variables with the same shapes and dtypes; if not, throws on every rank

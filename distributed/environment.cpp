@@ -89,8 +89,8 @@ int Environment::run(const std::function<int()>& body) const {
 }
 
 std::vector<Tensor> Environment::average_gradients(const std::vector<Tensor>& grads, const std::vector<Variable>& vars,
-                                                   double weight) {
-  return weighted_average(grads, vars, weight);
+                                                   double weight, std::vector<double>* sums) {
+  return weighted_average(grads, vars, weight, sums);
 }
 
 void Environment::sum(std::vector<double>& values) {

@@ -63,7 +63,7 @@ class Environment : public nn::ProcessGroup {
 
   // nn::ProcessGroup, used by fit; see also distributed/collectives.hpp.
   std::vector<Tensor> average_gradients(const std::vector<Tensor>& grads, const std::vector<Variable>& vars,
-                                        double weight) override;
+                                        double weight, std::vector<double>* sums = nullptr) override;
   void sum(std::vector<double>& values) override;
   void broadcast(const std::vector<Variable>& vars, int root) override;
 

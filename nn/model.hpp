@@ -134,9 +134,11 @@ class Model : public LayerBase<Model> {
   // `on_gradients`, when set, sees the gradients before the optimizer step (fit's callbacks).
   // With a process `group` (nn/parallel.hpp) the gradients are averaged over its ranks, weighted
   // by each rank's batch size (xs may have 0 rows), before the hook and the optimizer see them.
+  // `step`, when given, gets {loss * rows, rows} in its first two places and is summed over the
+  // ranks with the gradients (its other places are the caller's).
   double train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights,
                     const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients = {},
-                    ProcessGroup* group = nullptr);
+                    ProcessGroup* group = nullptr, std::vector<double>* step = nullptr);
   void update_metrics(const std::vector<Tensor>& ys, const std::vector<Tensor>& preds);
   std::vector<std::pair<std::string, double>> metric_logs() const;
   // The logs of the metrics' states summed over `group`'s ranks (metric_logs() without a group).

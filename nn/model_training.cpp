@@ -196,7 +196,7 @@ std::vector<std::pair<std::string, double>> Model::metric_logs(ProcessGroup* gro
 
 double Model::train_step(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& weights,
                          const std::function<void(const std::vector<Tensor>&, const std::vector<Variable>&)>& on_gradients,
-                         ProcessGroup* group) {
+                         ProcessGroup* group, std::vector<double>* step) {
   const std::vector<Variable> vars = trainable_variables();
   const std::int64_t n = xs.front().shape()[0];
   std::vector<Tensor> grads(vars.size()), preds;
@@ -208,7 +208,8 @@ double Model::train_step(const std::vector<Tensor>& xs, const std::vector<Tensor
     grads = tape.gradient(loss, vars);
     loss_value = loss.item();
   }
-  if (group) grads = group->average_gradients(grads, vars, static_cast<double>(n));
+  if (step) (*step)[0] = loss_value * static_cast<double>(n), (*step)[1] = static_cast<double>(n);
+  if (group) grads = group->average_gradients(grads, vars, static_cast<double>(n), step);
   if (on_gradients) on_gradients(grads, vars);  // the gradient hook: see Callback::on_train_batch_gradients
   optimizer_->apply_gradients(grads, vars);
   if (!preds.empty()) update_metrics(ys, preds);
@@ -226,13 +227,9 @@ std::map<std::string, double> Model::train_on_batch(const std::vector<Tensor>& x
   // With several processes (nn/parallel.hpp) each passes its own batch: the step averages the
   // gradients weighted by rows, and the loss and metrics returned are those of all the batches.
   ProcessGroup* group = parallel_group();
-  double loss = train_step(xs, ys, Tensor(), {}, group);
-  if (group) {
-    const auto rows = static_cast<double>(xs.front().shape()[0]);
-    std::vector<double> v{loss * rows, rows};
-    group->sum(v);
-    loss = v[1] > 0 ? v[0] / v[1] : loss;
-  }
+  std::vector<double> step{0, 0};
+  double loss = train_step(xs, ys, Tensor(), {}, group, &step);
+  if (group && step[1] > 0) loss = step[0] / step[1];
   std::map<std::string, double> logs{{"loss", loss}};
   for (const auto& [k, v] : metric_logs(group)) logs[k] = v;
   return logs;
@@ -304,13 +301,12 @@ History Model::fit(const std::vector<Tensor>& xs_in, const std::vector<Tensor>& 
       const auto show_gradients = [&](const std::vector<Tensor>& grads, const std::vector<Variable>& vars) {
         for (const auto& cb : callbacks) cb->on_train_batch_gradients({s, steps, grads, vars});
       };
-      const double local_loss = callbacks.empty() ? train_step(batch.xs, batch.ys, w, {}, group)
-                                                  : train_step(batch.xs, batch.ys, w, show_gradients, group);
-      // The global batch's loss (each rank's mean weighted by its rows), and whether rank 0 draws.
-      std::vector<double> step{local_loss * static_cast<double>(batch.xs.front().shape()[0]),
-                               static_cast<double>(batch.xs.front().shape()[0]), bar.wants_update(s + 1) ? 1.0 : 0.0};
-      if (group) group->sum(step);
-      const double loss = step[1] > 0 ? step[0] / step[1] : local_loss;
+      // {loss * rows, rows, whether rank 0 draws}, summed over the ranks with the gradients: the
+      // global batch's loss (each rank's mean weighted by its rows) at no extra message.
+      std::vector<double> step{0, 0, bar.wants_update(s + 1) ? 1.0 : 0.0};
+      const double local_loss = callbacks.empty() ? train_step(batch.xs, batch.ys, w, {}, group, &step)
+                                                  : train_step(batch.xs, batch.ys, w, show_gradients, group, &step);
+      const double loss = group && step[1] > 0 ? step[0] / step[1] : local_loss;
       loss_mean.update(loss, step[1]);
       if (step[2] > 0) bar.update(s + 1, items());
       if (!callbacks.empty()) {

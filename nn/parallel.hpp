@@ -30,8 +30,10 @@ class ProcessGroup {
   /// sum_r(weight_r * grads_r) / sum_r(weight_r), the same on every rank. grads[i] belongs to
   /// vars[i]; an undefined gradient counts as zero, and the result is undefined only where no rank
   /// had a gradient. A rank with no samples passes weight 0 (and may pass undefined gradients).
+  /// `sums`, when given, is summed over ranks in place in the same message (fit's step loss and
+  /// sample count ride with the gradients instead of costing a call of their own).
   virtual std::vector<Tensor> average_gradients(const std::vector<Tensor>& grads, const std::vector<Variable>& vars,
-                                                double weight) = 0;
+                                                double weight, std::vector<double>* sums = nullptr) = 0;
   /// Sums `values` over ranks in place (losses, sample counts, metric states).
   virtual void sum(std::vector<double>& values) = 0;
   /// Copies the root's values of `vars` into every rank's; throws (on every rank) when the ranks'

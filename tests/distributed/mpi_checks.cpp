@@ -59,11 +59,15 @@ void check_collectives(dist::Environment& env) {
   // tensor is undefined on every rank and stays so.
   Variable va(Tensor::zeros(Shape{3}), "va"), vb(Tensor::zeros(Shape{2}, DType::float64), "vb");
   Tensor ga = r == 0 ? Tensor() : Tensor::from_vector(std::vector<float>{1.0f * r, 1.0f, -2.0f * r}, Shape{3});
-  auto wm = dist::weighted_average({ga, Tensor()}, {va, vb}, r);
+  std::vector<double> extra{1.0 * r, 0.5};  // summed in the same call
+  const std::int64_t calls2 = dist::allreduce_calls();
+  auto wm = dist::weighted_average({ga, Tensor()}, {va, vb}, r, &extra);
+  CHECK(dist::allreduce_calls() - calls2 == 2, "float32 and float64 variables: 2 calls");
   const double sr = n * (n - 1) / 2.0, sr2 = (n - 1) * n * (2 * n - 1) / 6.0;  // sums of r and r^2
   CHECK(close(wm[0].at({0}), sr2 / sr, 1e-6) && close(wm[0].at({1}), 1.0, 1e-6) && close(wm[0].at({2}), -2 * sr2 / sr, 1e-6),
         "weighted mean " << wm[0].at({0}));
   CHECK(!wm[1].defined(), "undefined everywhere stays undefined");
+  CHECK(extra[0] == n * (n - 1) / 2.0 && extra[1] == 0.5 * n, "sums riding with the gradients");
 
   bool threw = false;
   try {
@@ -221,9 +225,9 @@ void check_fit(dist::Environment& env) {
             "reported loss/accuracy are global: " << hn.history.at("loss").back() << " vs " << h1.history.at("loss").back());
       CHECK(close(en.at("loss"), e1.at("loss"), 1e-5) && en.at("accuracy") == e1.at("accuracy"),
             "evaluate is global: " << en.at("loss") << " vs " << e1.at("loss"));
-      // Per step one call for the gradients and one for the loss and count; per epoch one for the
+      // Per step one call for the gradients with the loss and count; per epoch one for the
       // metrics; one for the model check of the broadcast at train begin.
-      CHECK(calls == 2 * steps + 2 + 1, "MPI_Allreduce calls " << calls << " for " << steps << " steps");
+      CHECK(calls == steps + 2 + 1, "MPI_Allreduce calls " << calls << " for " << steps << " steps");
       if (env.rank() == 0)
         std::cout << dtype_name(dt) << (dropout ? " +Dropout(0)" : "") << ": fit on " << n << " ranks x 16 vs 1 x " << 16 * n << ", "
                   << steps << " steps: max relative weight difference " << diff << "\n";
