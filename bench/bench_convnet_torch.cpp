@@ -105,7 +105,7 @@ tg::nn::Sequential make_tg_model() {
   m.add(Flatten());
   m.add(Dropout(0.5));
   m.add(Dense(10, "softmax"));
-  m.build({28, 28, 1});
+  m.build(tg::Shape{28, 28, 1});
   m.compile(std::make_shared<Adam>(1e-3, 0.9, 0.999, 1e-7), std::make_shared<SparseCategoricalCrossentropy>(), {"accuracy"});
   return m;
 }

@@ -269,9 +269,9 @@ int main(int argc, char** argv) {
   tg::nn::Sequential model({tg::nn::Flatten(), tg::nn::Dense(128, "relu"), tg::nn::Dense(10, "softmax")});
   model.compile(std::make_shared<tg::nn::Adam>(1e-3), std::make_shared<tg::nn::SparseCategoricalCrossentropy>(),
                 {"accuracy"});
-  model.build({784});
+  model.build(tg::Shape{784});
   tg::nn::Sequential model2({tg::nn::Flatten(), tg::nn::Dense(128, "relu"), tg::nn::Dense(10, "softmax")});
-  model2.build({784});
+  model2.build(tg::Shape{784});
   auto opt2 = std::make_shared<tg::nn::Adam>(1e-3);
   tg::nn::SparseCategoricalCrossentropy loss2;
   const auto vars2 = model2.trainable_variables();

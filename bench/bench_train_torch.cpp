@@ -121,7 +121,7 @@ tg::nn::Sequential make_tg_model() {
   m.compile(std::make_shared<tg::nn::Adam>(1e-3, 0.9, 0.999, 1e-7),
             std::make_shared<tg::nn::SparseCategoricalCrossentropy>(),
             {"accuracy"});
-  m.build({28, 28});
+  m.build(tg::Shape{28, 28});
   return m;
 }
 
