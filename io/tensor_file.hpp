@@ -6,8 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "io/h5.hpp"
-
 namespace tg::io {
 
 struct NamedArray {

@@ -45,8 +45,8 @@ class ELU : public LayerBase<ELU> {
 
 struct PReLUOptions {
   InitializerArg alpha_initializer = "zeros";
-  std::vector<std::int64_t> shared_axes;  // axes (1-based, batch excluded as in Keras) sharing one alpha
-  std::string name;
+  std::vector<std::int64_t> shared_axes{};  // axes (1-based, batch excluded as in Keras) sharing one alpha
+  std::string name{};
   DType dtype = DType::float32;
 };
 

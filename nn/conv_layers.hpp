@@ -34,8 +34,8 @@ struct ConvLayerOptions {
   InitializerArg bias_initializer = "zeros";
   InitializerArg pointwise_initializer = "glorot_uniform";  // SeparableConv2D only
   std::int64_t depth_multiplier = 1;                         // DepthwiseConv2D / SeparableConv2D
-  std::optional<std::array<std::int64_t, N>> output_padding;  // Conv2DTranspose only
-  std::string name;
+  std::optional<std::array<std::int64_t, N>> output_padding{};  // Conv2DTranspose only
+  std::string name{};
   std::int64_t seed = -1;
   DType dtype = DType::float32;
 

@@ -15,7 +15,7 @@ struct EmbeddingOptions {
   InitializerArg embeddings_initializer = "uniform";  // RandomUniform(-0.05, 0.05), Keras' default
   bool mask_zero = false;
   std::int64_t input_length = -1;  // Keras 2's input_length (kept for its configs); -1: None
-  std::string name;
+  std::string name{};
   DType dtype = DType::float32;
 };
 

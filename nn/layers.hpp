@@ -16,9 +16,9 @@ struct DenseOptions {
   bool use_bias = true;
   InitializerArg kernel_initializer = "glorot_uniform";
   InitializerArg bias_initializer = "zeros";
-  RegularizerArg kernel_regularizer;  // none by default; penalties join the loss (nn/regularizers.hpp)
-  RegularizerArg bias_regularizer;
-  std::string name;        // empty: dense, dense_1, ...
+  RegularizerArg kernel_regularizer{};  // none by default; penalties join the loss (nn/regularizers.hpp)
+  RegularizerArg bias_regularizer{};
+  std::string name{};        // empty: dense, dense_1, ...
   std::int64_t seed = -1;  // initializer seed; -1 draws from the global generator (set_random_seed)
   DType dtype = DType::float32;
 };
@@ -86,10 +86,10 @@ class Activation : public LayerBase<Activation> {
 };
 
 struct ReLUOptions {
-  std::optional<double> max_value;  // ReLU(6): MobileNet's relu6
+  std::optional<double> max_value{};  // ReLU(6): MobileNet's relu6
   double negative_slope = 0;
   double threshold = 0;
-  std::string name;
+  std::string name{};
 };
 
 /// Keras' ReLU layer: x for x >= threshold, negative_slope (x - threshold) below, capped at max_value.

@@ -34,15 +34,15 @@ struct FitOptions {
   std::int64_t batch_size = 32;
   int verbose = 1;                  // 0 silent, 1 progress bar (one line per epoch when not a terminal)
   double validation_split = 0;      // the last fraction of x/y, taken before shuffling (as Keras)
-  Tensor x_val, y_val;              // validation_data (single input and output)
-  std::vector<Tensor> xs_val, ys_val;  // validation_data for several inputs or outputs
+  Tensor x_val{}, y_val{};            // validation_data (single input and output)
+  std::vector<Tensor> xs_val{}, ys_val{};  // validation_data for several inputs or outputs
   bool shuffle = true;
   std::uint64_t seed = 0;           // shuffling seed
-  std::vector<std::shared_ptr<Callback>> callbacks;
+  std::vector<std::shared_ptr<Callback>> callbacks{};
   /// Per-sample weights [N] multiplying each sample's loss (Keras' sample_weight), and weights
   /// per class id for sparse or one-hot targets (class_weight); both may be combined.
-  Tensor sample_weight;
-  std::map<std::int64_t, double> class_weight;
+  Tensor sample_weight{};
+  std::map<std::int64_t, double> class_weight{};
 };
 
 class Model : public LayerBase<Model> {

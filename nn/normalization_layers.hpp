@@ -23,7 +23,7 @@ struct BatchNormalizationOptions {
   InitializerArg gamma_initializer = "ones";
   InitializerArg moving_mean_initializer = "zeros";
   InitializerArg moving_variance_initializer = "ones";
-  std::string name;
+  std::string name{};
   DType dtype = DType::float32;
 };
 

@@ -40,7 +40,7 @@ namespace tg::nn {
 /// then weight decay w -= w * weight_decay * lr is applied, then the update (keras/src/optimizers/
 /// base_optimizer.py, apply()).
 struct OptimizerCommon {
-  std::optional<double> weight_decay, clipnorm, clipvalue, global_clipnorm;
+  std::optional<double> weight_decay{}, clipnorm{}, clipvalue{}, global_clipnorm{};
 };
 
 class Optimizer {
@@ -141,10 +141,10 @@ class Optimizer {
 
 struct SGDOptions {
   double learning_rate = 0.01;
-  std::shared_ptr<LearningRateSchedule> schedule;  // wins over learning_rate when set
+  std::shared_ptr<LearningRateSchedule> schedule{};  // wins over learning_rate when set
   double momentum = 0.0;
   bool nesterov = false;
-  OptimizerCommon common;
+  OptimizerCommon common{};
 };
 
 /// Gradient descent, with optional (Nesterov) momentum.
@@ -174,10 +174,10 @@ class SGD : public Optimizer {
 
 struct AdamOptions {
   double learning_rate = 0.001;
-  std::shared_ptr<LearningRateSchedule> schedule;
+  std::shared_ptr<LearningRateSchedule> schedule{};
   double beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-7;
   bool amsgrad = false;
-  OptimizerCommon common;  // AdamW's weight_decay defaults to 0.004 when unset
+  OptimizerCommon common{};  // AdamW's weight_decay defaults to 0.004 when unset
 };
 
 /// Adam with Keras' epsilon placement: epsilon is added to sqrt(v) after the bias correction was
@@ -230,10 +230,10 @@ class AdamW : public Adam {
 
 struct RMSpropOptions {
   double learning_rate = 0.001;
-  std::shared_ptr<LearningRateSchedule> schedule;
+  std::shared_ptr<LearningRateSchedule> schedule{};
   double rho = 0.9, momentum = 0.0, epsilon = 1e-7;
   bool centered = false;
-  OptimizerCommon common;
+  OptimizerCommon common{};
 };
 
 /// RMSprop, optionally centered and with (plain) momentum.

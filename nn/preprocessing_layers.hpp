@@ -36,9 +36,9 @@ class Rescaling : public LayerBase<Rescaling> {
 /// mean, variance (and count, which Keras keeps for old files), as adapt() left them.
 struct NormalizationOptions {
   std::optional<std::vector<std::int64_t>> axis = std::vector<std::int64_t>{-1};  // nullopt: one value for all
-  std::optional<std::vector<double>> mean, variance;
+  std::optional<std::vector<double>> mean{}, variance{};
   bool invert = false;
-  std::string name;
+  std::string name{};
 };
 
 class Normalization : public LayerBase<Normalization> {
@@ -85,7 +85,7 @@ struct AugmentationOptions {
   std::string interpolation = "bilinear";
   std::string data_format = "channels_last";
   std::int64_t seed = -1;
-  std::string name;
+  std::string name{};
 };
 
 class RandomImageLayer : public Layer {

@@ -46,7 +46,7 @@ struct RNNOptions {
   bool zero_output_for_mask = false;  ///< masked steps output zeros (Bidirectional sets it with sequences)
   std::int64_t implementation = 2;    ///< Keras 2's LSTM/GRU key, kept for its configs
   std::int64_t seed = -1;             ///< dropout seed; -1 draws from the global generator
-  std::string name;
+  std::string name{};
   DType dtype = DType::float32;
 };
 

@@ -42,7 +42,7 @@ struct Conv2DTransposeOptions {
   std::array<std::int64_t, 2> strides{1, 1};
   std::string padding = "valid";
   std::array<std::int64_t, 2> dilation_rate{1, 1};
-  std::optional<std::array<std::int64_t, 2>> output_padding;
+  std::optional<std::array<std::int64_t, 2>> output_padding{};
 };
 
 /// Keras' Conv2D computation, with relu fused into the same pass when asked.

@@ -17,14 +17,14 @@ namespace tg {
 /// Keras' MaxPooling2D / AveragePooling2D arguments; no strides means strides = pool_size.
 struct Pool2DOptions {
   std::array<std::int64_t, 2> pool_size{2, 2};
-  std::optional<std::array<std::int64_t, 2>> strides;
+  std::optional<std::array<std::int64_t, 2>> strides{};
   std::string padding = "valid";
 };
 
 /// Keras' MaxPooling1D / AveragePooling1D arguments; no strides means strides = pool_size.
 struct Pool1DOptions {
   std::int64_t pool_size = 2;
-  std::optional<std::int64_t> strides;
+  std::optional<std::int64_t> strides{};
   std::string padding = "valid";
 };
 

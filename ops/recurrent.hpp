@@ -56,9 +56,9 @@ struct RecurrentOptions {
   bool go_backwards = false;           ///< process T-1..0; outputs come in processing order (as Keras)
   bool zero_output_for_mask = false;
   bool reset_after = true;             ///< GRU only
-  Tensor mask;                         ///< [N, T], nonzero = take the step; undefined = no mask
-  Tensor dropout_mask;                 ///< [N, F] multiplies x_t at every step (already scaled)
-  Tensor recurrent_dropout_mask;       ///< [N, U] multiplies h_{t-1} where it meets recurrent_kernel
+  Tensor mask{};                         ///< [N, T], nonzero = take the step; undefined = no mask
+  Tensor dropout_mask{};               ///< [N, F] multiplies x_t at every step (already scaled)
+  Tensor recurrent_dropout_mask{};       ///< [N, U] multiplies h_{t-1} where it meets recurrent_kernel
 };
 
 struct RecurrentResult {

@@ -53,7 +53,7 @@ struct GradientSummaryOptions {
   bool norms = true;                // <var>/gradient_norm and gradients/global_norm
   /// The variables' values before the optimizer step, in the order of `vars`: when given, logs
   /// <var>/update_ratio = ||w_now - w_before|| / ||w_before|| (call after apply_gradients).
-  std::vector<Tensor> weights_before;
+  std::vector<Tensor> weights_before{};
 };
 
 /// One step's view of training for TensorBoard, per variable v (tag prefix: v's name, e.g.

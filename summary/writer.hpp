@@ -27,7 +27,7 @@ struct WriterOptions {
   /// Seconds between automatic flushes (checked at each write).
   double flush_secs = 2.0;
   /// Appended to the file name (TensorFlow's filename_suffix), e.g. ".v2".
-  std::string filename_suffix;
+  std::string filename_suffix{};
   /// Wall time in seconds since the Unix epoch, read once per event and for the file name; the
   /// system clock when unset (tests fix it to compare bytes).
   std::function<double()> clock;
