@@ -3,6 +3,7 @@
 #include "nn/registry.hpp"
 
 #include "nn/activation_layers.hpp"
+#include "nn/augmentation_layers.hpp"
 #include "nn/conv_layers.hpp"
 #include "nn/initializers.hpp"
 #include "nn/layers.hpp"
@@ -31,6 +32,7 @@ Registry<Layer>& layer_registry() {
     register_normalization_layers(r);
     register_reshaping_layers(r);
     register_preprocessing_layers(r);
+    register_augmentation_layers(r);
     register_models(r);
   });
   return r;
