@@ -2,6 +2,7 @@
 // Keras-style models, layers, losses, metrics, optimizers and training.
 #include "nn/activation_layers.hpp"
 #include "nn/activations.hpp"
+#include "nn/augmentation_layers.hpp"
 #include "nn/bidirectional.hpp"
 #include "nn/callbacks.hpp"
 #include "nn/config.hpp"

@@ -3,6 +3,7 @@
 #include "nn/registry.hpp"
 
 #include "nn/activation_layers.hpp"
+#include "nn/augmentation_layers.hpp"
 #include "nn/bidirectional.hpp"
 #include "nn/conv_layers.hpp"
 #include "nn/embedding.hpp"
@@ -39,6 +40,7 @@ Registry<Layer>& layer_registry() {
     register_recurrent_layers(r);
     register_bidirectional(r);
     register_sequence_layers(r);
+    register_augmentation_layers(r);
     register_models(r);
   });
   return r;

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "io/h5.hpp"
 #include "io/tensor_file.hpp"
 
 namespace {
