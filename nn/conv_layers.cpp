@@ -35,6 +35,8 @@ ConvLayerOptions<2> widen(const ConvLayerOptions<1>& o) {
   w.use_bias = o.use_bias;
   w.kernel_initializer = o.kernel_initializer;
   w.bias_initializer = o.bias_initializer;
+  w.kernel_regularizer = o.kernel_regularizer;
+  w.bias_regularizer = o.bias_regularizer;
   w.name = o.name;
   w.seed = o.seed;
   w.dtype = o.dtype;
@@ -119,6 +121,9 @@ ConvLayerOptions<2> ConvBase::options_from_config(const ConfigReader& r, int ran
   if (r.has(kernel_key)) o.kernel_initializer = get_initializer(r.raw(kernel_key), r.where());
   if (r.has("bias_initializer")) o.bias_initializer = get_initializer(r.raw("bias_initializer"), r.where());
   if (r.has("pointwise_initializer")) o.pointwise_initializer = get_initializer(r.raw("pointwise_initializer"), r.where());
+  o.kernel_regularizer = RegularizerArg(get_regularizer(r.raw(depthwise ? "depthwise_regularizer" : "kernel_regularizer"), r.where()));
+  o.bias_regularizer = RegularizerArg(get_regularizer(r.raw("bias_regularizer"), r.where()));
+  o.pointwise_regularizer = RegularizerArg(get_regularizer(r.raw("pointwise_regularizer"), r.where()));
   o.depth_multiplier = r.get_int("depth_multiplier", 1);
   if (kind == Kind::transpose && r.has("output_padding")) {
     const auto p = r.get_ints("output_padding", 2, 0);
@@ -149,20 +154,31 @@ Config ConvBase::get_config(KerasFormat format) const {
     c["depthwise_initializer"] = o_.kernel_initializer.get_config(format);
     if (kind_ == Kind::separable) c["pointwise_initializer"] = o_.pointwise_initializer.get_config(format);
     c["bias_initializer"] = o_.bias_initializer.get_config(format);
-    for (const char* k : {"depthwise_regularizer", "bias_regularizer", "activity_regularizer", "depthwise_constraint",
-                          "bias_constraint"})
-      c[k] = nullptr;
-    if (kind_ == Kind::separable) c["pointwise_regularizer"] = c["pointwise_constraint"] = nullptr;
+    for (const char* k : {"activity_regularizer", "depthwise_constraint", "bias_constraint"}) c[k] = nullptr;
+    c["depthwise_regularizer"] = o_.kernel_regularizer.get_config(format);
+    c["bias_regularizer"] = o_.bias_regularizer.get_config(format);
+    if (kind_ == Kind::separable) {
+      c["pointwise_regularizer"] = o_.pointwise_regularizer.get_config(format);
+      c["pointwise_constraint"] = nullptr;
+    }
   } else {
     c["kernel_initializer"] = o_.kernel_initializer.get_config(format);
     c["bias_initializer"] = o_.bias_initializer.get_config(format);
-    for (const char* k : {"kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                          "bias_constraint"})
-      c[k] = nullptr;
+    for (const char* k : {"activity_regularizer", "kernel_constraint", "bias_constraint"}) c[k] = nullptr;
+    c["kernel_regularizer"] = o_.kernel_regularizer.get_config(format);
+    c["bias_regularizer"] = o_.bias_regularizer.get_config(format);
   }
   if (kind_ == Kind::transpose)
     c["output_padding"] = o_.output_padding ? ints_config(vec(*o_.output_padding)) : Config(nullptr);
   return c;
+}
+
+std::vector<Tensor> ConvBase::own_regularization_losses() const {
+  std::vector<Tensor> out;
+  if (o_.kernel_regularizer && kernel_.defined()) out.push_back((*o_.kernel_regularizer.get())(kernel_.value()));
+  if (o_.pointwise_regularizer && pointwise_.defined()) out.push_back((*o_.pointwise_regularizer.get())(pointwise_.value()));
+  if (o_.bias_regularizer && bias_.defined()) out.push_back((*o_.bias_regularizer.get())(bias_.value()));
+  return out;
 }
 
 std::int64_t ConvBase::channels(const Shape& in) const {
@@ -322,6 +338,7 @@ std::shared_ptr<Conv1D> Conv1D::from_config(const Config& c) {
   o.dilation_rate = {o2.dilation_rate[1]};
   o.padding = o2.padding, o.data_format = o2.data_format, o.groups = o2.groups, o.activation = o2.activation;
   o.use_bias = o2.use_bias, o.kernel_initializer = o2.kernel_initializer, o.bias_initializer = o2.bias_initializer;
+  o.kernel_regularizer = o2.kernel_regularizer, o.bias_regularizer = o2.bias_regularizer;
   o.name = o2.name, o.dtype = o2.dtype;
   return finish(std::make_shared<Conv1D>(r.require_int("filters"), r.get_ints("kernel_size", 1, -1)[0], o), r);
 }
@@ -361,7 +378,8 @@ void register_conv_layers(Registry<Layer>& reg) {
   reg.add("SeparableConv2D", m, [](const Config& c) { return SeparableConv2D::from_config(c); });
   reg.add("Conv2DTranspose", m, [](const Config& c) { return Conv2DTranspose::from_config(c); });
   reg.add_example("Conv2D", {{"config", {{"filters", 4}, {"kernel_size", {3, 2}}, {"strides", {2, 1}}, {"padding", "same"},
-                                         {"activation", "relu"}}},
+                                         {"activation", "relu"},
+                                         {"kernel_regularizer", {{"class_name", "L1L2"}, {"config", {{"l1", 0.0}, {"l2", 0.01}}}}}}},
                              {"input_shapes", {{5, 6, 3}}}});
   reg.add_example("Conv1D", {{"config", {{"filters", 3}, {"kernel_size", 3}, {"padding", "causal"}, {"dilation_rate", 2}}},
                              {"input_shapes", {{7, 2}}}});

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "nn/initializers.hpp"
+#include "nn/regularizers.hpp"
 #include "nn/layer.hpp"
 
 namespace tg::nn {
@@ -33,6 +34,9 @@ struct ConvLayerOptions {
   InitializerArg kernel_initializer = "glorot_uniform";
   InitializerArg bias_initializer = "zeros";
   InitializerArg pointwise_initializer = "glorot_uniform";  // SeparableConv2D only
+  RegularizerArg kernel_regularizer{};     // Keras' depthwise_regularizer for the depthwise layers
+  RegularizerArg bias_regularizer{};
+  RegularizerArg pointwise_regularizer{};  // SeparableConv2D only
   std::int64_t depth_multiplier = 1;                         // DepthwiseConv2D / SeparableConv2D
   std::optional<std::array<std::int64_t, N>> output_padding{};  // Conv2DTranspose only
   std::string name{};
@@ -72,6 +76,7 @@ class ConvBase : public Layer {
   }
   void build_impl(const Shape& input_shape) override;
   Tensor call(const Tensor& x, bool training) override;
+  std::vector<Tensor> own_regularization_losses() const override;
   std::int64_t channels(const Shape& input_shape) const;
 
   Kind kind_;
