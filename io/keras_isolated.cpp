@@ -190,8 +190,8 @@ struct In {
 // ---- child ----------------------------------------------------------------------------------
 
 // Virtual memory in use now: RLIMIT_AS counts it, and a process that has run threads (oneTBB)
-// already holds far more address space than it touches.
-std::uint64_t current_vm_bytes() {
+// already holds far more address space than it touches. (Unused under ASan, which sets no limit.)
+[[maybe_unused]] std::uint64_t current_vm_bytes() {
   std::ifstream statm("/proc/self/statm");
   std::uint64_t pages = 0;
   statm >> pages;
