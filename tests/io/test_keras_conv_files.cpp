@@ -89,8 +89,15 @@ BOOST_AUTO_TEST_CASE(cnn_files_reproduce_the_manifest_accuracy) {
         BOOST_TEST_MESSAGE("accuracy skipped: Debian's dataset-fashion-mnist is not installed");
         continue;
       }
+#ifdef TG_SANITIZE_BUILD
+      // The sanitizer pass: 200 images through every layer; the exact accuracy is the release pass's.
+      const io::Split& d = is_fashion ? fashion : mnist;
+      const double a = accuracy(*model, io::Split{d.x.slice_rows(0, 200), d.y.slice_rows(0, 200)});
+      BOOST_TEST(a > number_after(section, "**accuracy ") - 0.1);
+#else
       // Exactly: the same 10 000 argmaxes as the float32 reference.
       BOOST_TEST(accuracy(*model, is_fashion ? fashion : mnist) == number_after(section, "**accuracy "));
+#endif
     }
   }
 }
