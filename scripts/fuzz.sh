@@ -56,6 +56,13 @@ for t in "${targets[@]}"; do
       mv "$a" "$findings/not-reproduced-$(basename "$a")"
       continue
     fi
+    if [ "$rc" -eq 124 ] && [ "${TAPEGRAD_FUZZ_HANGS_FATAL:-1}" = 0 ]; then
+      # A replay that still runs after 60 s has no sanitizer report to say where it hangs (libhdf5
+      # 1.10's H5HG__protect loop is the known one); the CI smoke run reports it, a long run fails.
+      echo "fuzz_$t: $a hangs on replay (unclassified; see issue 14's H5HG__protect loop); kept as hang-*"
+      mv "$a" "$findings/hang-$(basename "$a")"
+      continue
+    fi
     frames=$(printf '%s\n' "$report" | grep -E '^ +#[0-9]+ ' | grep -v -E 'in (__interceptor|__asan|__sanitizer|fuzzer::)|in (memcpy|memmove|memset|malloc|calloc|realloc|free) ' | head -n 2 || true)
     if printf '%s\n' "$frames" | head -n 1 | grep -q 'libhdf5'; then
       known=$((known + 1))

@@ -19,4 +19,4 @@ run_suite build/sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_REL
 echo "== release build =="
 run_suite build/release -DCMAKE_BUILD_TYPE=Release
 echo "== fuzzing smoke run (libFuzzer, ASan + UBSan; 10 s per target) =="
-bash scripts/fuzz.sh 10
+TAPEGRAD_FUZZ_HANGS_FATAL=0 bash scripts/fuzz.sh 10
