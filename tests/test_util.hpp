@@ -1,6 +1,10 @@
 #pragma once
 // Helpers shared by the test suites.
 #include <boost/test/unit_test.hpp>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
 
 #include <cmath>
 #include <functional>
@@ -13,6 +17,25 @@
 #include "tapegrad.hpp"
 
 namespace tg::test {
+
+/// The tapegrad CLI's exit status and its stdout and stderr together.
+struct CliRun {
+  int status;
+  std::string out;
+};
+
+#ifdef TG_CLI
+/// Runs `tapegrad ARGS` (the built CLI) through the shell.
+inline CliRun run_cli(const std::string& args) {
+  FILE* p = popen((std::string(TG_CLI) + " " + args + " 2>&1").c_str(), "r");
+  BOOST_REQUIRE(p);
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+#endif
 
 // Runs body once per ISA this CPU has, restoring the ISA afterwards.
 inline void for_each_isa(const std::function<void(Isa)>& body) {

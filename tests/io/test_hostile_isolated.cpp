@@ -107,19 +107,8 @@ BOOST_AUTO_TEST_CASE(libhdf5_crash_is_contained) {
 }
 
 namespace {
-struct Run {
-  int status;
-  std::string out;
-};
-Run run_cli(const std::string& args) {
-  FILE* p = popen((std::string(TG_CLI) + " " + args + " 2>&1").c_str(), "r");
-  BOOST_REQUIRE(p);
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, p)) out += buf;
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Run = test::CliRun;
+Run run_cli(const std::string& args) { return test::run_cli(args); }
 }  // namespace
 
 // `tapegrad check` isolates by default: the crash is a line of output and exit status 1.

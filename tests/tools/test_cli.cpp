@@ -11,21 +11,8 @@ using namespace tg;
 
 namespace {
 
-struct Run {
-  int status;
-  std::string out;  // stdout and stderr
-};
-
-Run run(const std::string& args) {
-  const std::string cmd = std::string(TG_CLI) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  BOOST_REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Run = test::CliRun;
+Run run(const std::string& args) { return test::run_cli(args); }
 
 std::string last_line(const std::string& s) {
   std::string t = s;

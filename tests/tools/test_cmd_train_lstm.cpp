@@ -13,20 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int status;
-  std::string out;
-};
-
-Run run(const std::string& args) {
-  FILE* p = popen((std::string(TG_CLI) + " " + args + " 2>&1").c_str(), "r");
-  BOOST_REQUIRE(p);
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Run = test::CliRun;
+Run run(const std::string& args) { return test::run_cli(args); }
 
 // 256 train and 64 test images whose class is the row of a bright band: a sequence task.
 std::string band_dataset() {
