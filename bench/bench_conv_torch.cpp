@@ -9,7 +9,12 @@
 //   LibTorch NCHW     at::conv2d and at::convolution_backward (output_mask picks the gradient)
 //   LibTorch NHWC     the same on channels_last tensors (input, weight and dy)
 // Samples are taken round-robin (tapegrad, NCHW, NHWC, tapegrad, ...) so machine noise is spread
-// over all three. Reported: median GFLOP/s (min-max) with 2 * N*OH*OW*out*kh*kw*in flop per pass,
+// over all three. Before each timed call the program sleeps 30 ms and makes one untimed call of
+// the same contender: LibTorch's OpenMP workers spin for ~10 ms after each parallel region, and
+// without the pause they held both cores during the tapegrad call that followed, halving its
+// 2-thread speed (conv2 forward: 165 GFLOP/s called right after LibTorch, 283 with
+// OMP_WAIT_POLICY=PASSIVE, 2026-12-02); the untimed call then wakes the contender's own workers,
+// as the previous op of a training step would. Reported: median GFLOP/s (min-max) with 2 * N*OH*OW*out*kh*kw*in flop per pass,
 // the fraction of the machine's float32 FMA peak (threads x 2 FMA units x 16 lanes x 2 flop x
 // --ghz), and tapegrad's time over the faster LibTorch layout's.
 //
@@ -40,6 +45,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/conv.hpp"
@@ -48,6 +54,12 @@
 extern char** environ;
 
 namespace {
+
+// Lets the other contender's thread pool go idle (30 ms), then wakes this one's with an untimed call.
+void switch_to(const std::function<void()>& fn) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  fn();
+}
 
 using clk = std::chrono::steady_clock;
 constexpr const char* kBig = "1073741824";
@@ -222,7 +234,10 @@ int main(int argc, char** argv) {
             for (auto& f : fn) f();
           std::vector<double> t[3];
           for (int s = 0; s < samples; ++s)
-            for (int c = 0; c < 3; ++c) t[c].push_back(seconds(fn[c]));
+            for (int c = 0; c < 3; ++c) {
+              switch_to(fn[c]);  // see the top of the file
+              t[c].push_back(seconds(fn[c]));
+            }
           Summary sm[3];
           for (int c = 0; c < 3; ++c) sm[c] = summarize(t[c]);
           auto cell = [&](const Summary& s) {
@@ -289,7 +304,10 @@ int main(int argc, char** argv) {
         for (auto& f : fn) f();
       std::vector<double> t[3];
       for (int sm = 0; sm < samples; ++sm)
-        for (int c = 0; c < 3; ++c) t[c].push_back(seconds(fn[c]));
+        for (int c = 0; c < 3; ++c) {
+          switch_to(fn[c]);
+          t[c].push_back(seconds(fn[c]));
+        }
       Summary r[3];
       for (int c = 0; c < 3; ++c) r[c] = summarize(t[c]);
       auto cell = [](const Summary& v) {

@@ -14,7 +14,7 @@
 // LibTorch gets bench_train_torch's environment (OPENBLAS_NUM_THREADS=1, glibc malloc thresholds
 // of 1 GiB; the program re-execs itself unless --keep-env) and at::set_num_threads(T).
 //
-//   bench_lstm_train_torch [--threads 2] [--batch 128] [--epochs 3] [--accuracy] [--limit N] [--keep-env]
+//   bench_lstm_train_torch [--threads 2] [--batch 128] [--epochs 2] [--accuracy] [--limit N] [--keep-env]
 // (--limit N trains on the first N samples only: for a quick check that it runs, not a measurement)
 #include <torch/torch.h>
 #include <unistd.h>
@@ -89,7 +89,7 @@ struct TorchNet : torch::nn::Module {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 2, batch = 128, epochs = 3;
+  int threads = 2, batch = 128, epochs = 2;
   std::int64_t limit = 0;
   bool accuracy = false, keep_env = false;
   for (int i = 1; i < argc; ++i) {
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     else if (a == "--accuracy") accuracy = true;
     else if (a == "--keep-env") keep_env = true;
     else {
-      std::fprintf(stderr, "usage: %s [--threads 2] [--batch 128] [--epochs 3] [--accuracy] [--limit N] [--keep-env]\n",
+      std::fprintf(stderr, "usage: %s [--threads 2] [--batch 128] [--epochs 2] [--accuracy] [--limit N] [--keep-env]\n",
                    argv[0]);
       return 2;
     }

@@ -7,7 +7,10 @@
 //   forward+backward   the loss sum(outputs) and its gradient for the input and every weight
 //                      (tapegrad: GradientTape::gradient; LibTorch: backward())
 // Repetitions run round-robin (tapegrad, torch, tapegrad, ...) after warm-ups, so machine noise is
-// spread over both. Reported: median (min-max) milliseconds and the ratio tapegrad / LibTorch.
+// spread over both; before each timed call the program sleeps 30 ms and makes one untimed call of
+// the same contender, so LibTorch's OpenMP workers, which spin ~10 ms after each parallel region,
+// are not still holding the cores when tapegrad's timed call starts (bench_conv_torch.cpp says what
+// that cost). Reported: median (min-max) milliseconds and the ratio tapegrad / LibTorch.
 //
 // LibTorch gets the environment of bench_train_torch (OPENBLAS_NUM_THREADS=1, glibc malloc
 // thresholds of 1 GiB; the program re-execs itself unless --keep-env) and at::set_num_threads(T).
@@ -26,6 +29,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tapegrad.hpp"
@@ -196,7 +200,11 @@ int main(int argc, char** argv) {
       }
       std::vector<double> a, b;
       for (int r = 0; r < reps; ++r) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        ours();  // untimed switch-in
         a.push_back(millis(ours));
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+        theirs();
         b.push_back(millis(theirs));
       }
       const Summary sa = summarize(a), sb = summarize(b);

@@ -32,7 +32,7 @@ want gemm && run gemm build/bench/bench/bench_gemm --threads 1,2 --shapes all --
 want tape && run tape_torch build/bench/bench/bench_tape_torch --samples 150
 want train && run train_torch build/bench/bench/bench_train_torch --epochs 5 --accuracy
 want rnn && run rnn_torch build/bench/bench/bench_rnn_torch --threads 2,1 --reps 20
-want rnn && run lstm_train_torch build/bench/bench/bench_lstm_train_torch --threads 2 --batch 128 --epochs 3 --accuracy
+want rnn && run lstm_train_torch build/bench/bench/bench_lstm_train_torch --threads 2 --batch 128 --epochs 2 --accuracy
 want ops && run ops_torch env OPENBLAS_NUM_THREADS=1 build/bench/bench/bench_ops_torch --samples 100
 want conv && run conv_torch build/bench/bench/bench_conv_torch --threads 2,1 --batch 128,32 --samples 30
 if want convnet; then  # epochs side by side with the 3-epoch accuracy, then each contender alone for its peak RSS
@@ -40,13 +40,20 @@ if want convnet; then  # epochs side by side with the 3-epoch accuracy, then eac
   for c in tapegrad nchw nhwc; do
     run convnet_torch build/bench/bench/bench_convnet_torch --threads 2 --batch 128 --epochs 1 --only $c
   done
+  # The accuracy band over 5 seeds (one seed's 3-epoch accuracy varies by ~0.02 at batch 32).
+  run convnet_accuracy build/bench/bench/bench_convnet_torch --threads 2 --batch 128,32 --accuracy-seeds 5
 fi
-# Data parallelism (issue 12): 1 rank vs 2 ranks, one thread each, then allreduce latency/bandwidth.
+# Data parallelism (issue 12): 1 rank vs 2 ranks, one thread each; then, as the machine's ceiling,
+# two independent 1-rank runs at once pinned to the two cores (no communication); then allreduce
+# latency/bandwidth.
 if want mpi; then
   mpi=(mpirun --bind-to core)
   [ "$(id -u)" -ne 0 ] || mpi+=(--allow-run-as-root)
-  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 1 build/bench/bench/bench_mpi throughput
-  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 build/bench/bench/bench_mpi throughput
+  tp=(build/bench/bench/bench_mpi throughput --samples 65536 --epochs 5)
+  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 1 "${tp[@]}"
+  run mpi_throughput env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 "${tp[@]}"
+  run mpi_throughput bash -c "TAPEGRAD_NUM_THREADS=1 taskset -c 0 ${tp[*]} | sed 's/^/core 0: /' &
+    TAPEGRAD_NUM_THREADS=1 taskset -c 1 ${tp[*]} | sed 's/^/core 1: /'; wait"
   run mpi_allreduce env TAPEGRAD_NUM_THREADS=1 "${mpi[@]}" -np 2 build/bench/bench/bench_mpi allreduce
 fi
 exit 0

@@ -271,4 +271,29 @@ void scale_inplace(Tensor& dst, double s) {
   });
 }
 
+std::pair<Tensor, Tensor> dropout(const Tensor& x, double rate, Generator& gen) {
+  if (!is_floating(x.dtype())) fail("dropout: expected float32 or float64, got ", dtype_name(x.dtype()), " ", x.shape());
+  if (!(rate >= 0 && rate < 1)) fail("dropout: rate must be in [0, 1), got ", rate);
+  const std::int64_t n = x.numel();
+  Tensor y(x.shape(), x.dtype()), keep(x.shape(), x.dtype());
+  // next_double() < rate <=> (draw >> 11) < ceil(rate * 2^53): both sides are exact.
+  const auto threshold = static_cast<std::uint64_t>(std::ceil(std::ldexp(rate, 53)));
+  const std::uint64_t state = gen.seed_state();
+  gen.discard(static_cast<std::uint64_t>(n));
+  visit_dtype(x.dtype(), [&](auto t) {
+    using T = decltype(t);
+    if constexpr (std::is_floating_point_v<T>) {
+      const auto fn = kern::table<T>().dropout;
+      const T* xp = x.data<T>();
+      T* yp = y.data<T>();
+      T* kp = keep.data<T>();
+      const T scale = static_cast<T>(1.0 / (1.0 - rate));
+      parallel_for(0, n, grain_elems, [&](std::int64_t lo, std::int64_t hi) {
+        fn(xp + lo, yp + lo, kp + lo, hi - lo, state, static_cast<std::uint64_t>(lo), threshold, scale);
+      });
+    }
+  });
+  return {std::move(y), std::move(keep)};
+}
+
 }  // namespace tg::core

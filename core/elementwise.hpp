@@ -4,7 +4,10 @@
 /// the differentiable versions live in ops/. Float dtypes use SIMD kernels of the active ISA;
 /// integer dtypes support arithmetic, comparisons, neg, abs, square and relu.
 /// Comparisons return 1 or 0 in the operands' dtype. Operands must share a dtype.
+#include <utility>
+
 #include "core/kernels/kernels.hpp"
+#include "core/random.hpp"
 #include "core/tensor.hpp"
 
 namespace tg::core {
@@ -60,5 +63,11 @@ Tensor broadcast_to(const Tensor& t, const Shape& shape);
 void add_inplace(Tensor& dst, const Tensor& src);
 /// dst = dst * s in place.
 void scale_inplace(Tensor& dst, double s);
+
+/// Inverted dropout of a float tensor, rate in [0, 1): returns {y, keep} with keep[i] = 0 where
+/// element i is dropped, else 1 / (1 - rate), and y = x * keep. Element i is dropped exactly when
+/// the generator's (i+1)-th next_double() would be below rate; the generator ends x.numel() draws
+/// further on, so the mask is the same at every thread count and ISA.
+std::pair<Tensor, Tensor> dropout(const Tensor& x, double rate, Generator& gen);
 
 }  // namespace tg::core

@@ -40,7 +40,8 @@ void broadcast(const std::vector<Tensor>& tensors, int root = 0);
 /// Root's optimizer state for `vars` (iteration count, learning rate, slots) on every rank.
 void broadcast(nn::Optimizer& optimizer, const std::vector<Variable>& vars, int root = 0);
 
-/// MPI_Allreduce calls this process made so far (for tests of the fusion: compare before/after).
+/// Allreduce calls this process made so far, each one MPI_Allreduce or one ring allreduce (for
+/// tests of the fusion: compare before/after).
 std::int64_t allreduce_calls();
 
 }  // namespace tg::distributed

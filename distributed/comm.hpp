@@ -25,7 +25,8 @@ int rank();
 int size();
 int local_rank();
 int local_size();
-/// In-place sum over ranks of `count` elements of `dtype` (float32, float64, int64).
+/// In-place sum over ranks of `count` elements of `dtype` (float32, float64, int64); float sums
+/// from 128 KiB up go round a ring of MPI_Sendrecv calls (comm.cpp says why).
 void allreduce_sum(void* data, std::int64_t count, DType dtype);
 /// In-place minimum over ranks.
 void allreduce_min(std::int64_t* data, std::int64_t count);
@@ -35,7 +36,7 @@ void barrier();
 /// Prints "rank N: message" on stderr and ends every process of the job with exit code `code`
 /// (MPI_Abort); just exits without MPI.
 [[noreturn]] void abort_job(const std::string& message, int code = 1);
-/// MPI_Allreduce calls made so far by this process (to check gradient fusion).
+/// Allreduce calls made so far by this process, MPI_Allreduce or ring (to check gradient fusion).
 std::int64_t allreduce_calls();
 
 }  // namespace tg::distributed::comm

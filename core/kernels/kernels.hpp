@@ -33,6 +33,11 @@ struct Table {
   void (*scale)(const T* a, T s, T* out, std::int64_t n);
   // y[i] += alpha * x[i]
   void (*axpy)(T alpha, const T* x, T* y, std::int64_t n);
+  // Inverted dropout of n elements whose first is element `first` of the tensor: element j is
+  // dropped when SplitMix64 draw j + 1 from `state` (core/random.hpp), shifted right by 11, is
+  // below `threshold`; keep[i] = dropped ? 0 : scale and y[i] = x[i] * keep[i].
+  void (*dropout)(const T* x, T* y, T* keep, std::int64_t n, std::uint64_t state, std::uint64_t first,
+                  std::uint64_t threshold, T scale);
 };
 
 // The table for the active ISA.

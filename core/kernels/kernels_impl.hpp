@@ -6,6 +6,7 @@
 #include <xsimd/xsimd.hpp>
 
 #include "core/kernels/kernels.hpp"
+#include "core/random.hpp"
 
 namespace tg::core::kern::TG_ISA_NS {
 
@@ -285,6 +286,20 @@ void log_softmax_row(const T* x, T* out, std::int64_t n) {
   binary_vs<T, OpSub>(x, &shift, out, n);
 }
 
+// A plain loop on purpose: compiled with each ISA's flags, GCC vectorises the 64-bit multiplies of
+// SplitMix64 (vpmullq with AVX-512DQ), which xsimd 8.1 has no portable batch operation for.
+template <class T>
+void dropout(const T* x, T* y, T* keep, std::int64_t n, std::uint64_t state, std::uint64_t first,
+             std::uint64_t threshold, T scale) {
+  const std::uint64_t base = state + (first + 1) * splitmix64_step;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const std::uint64_t draw = splitmix64_mix(base + static_cast<std::uint64_t>(i) * splitmix64_step);
+    const T k = (draw >> 11) >= threshold ? scale : T(0);
+    keep[i] = k;
+    y[i] = x[i] * k;  // not a select: a NaN or inf input stays visible, as in Keras
+  }
+}
+
 template <class T>
 Table<T> make_table() {
   Table<T> t{};
@@ -336,6 +351,7 @@ Table<T> make_table() {
   t.log_softmax_row = &log_softmax_row<T>;
   t.scale = &scale<T>;
   t.axpy = &axpy<T>;
+  t.dropout = &dropout<T>;
   return t;
 }
 

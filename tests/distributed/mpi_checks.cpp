@@ -69,6 +69,24 @@ void check_collectives(dist::Environment& env) {
   CHECK(!wm[1].defined(), "undefined everywhere stays undefined");
   CHECK(extra[0] == n * (n - 1) / 2.0 && extra[1] == 0.5 * n, "sums riding with the gradients");
 
+  // From 128 KiB up the sum goes round a ring of sends (uneven chunks: 100 003 elements over n
+  // ranks). Element i of rank r is (r + 1) * (i % 1000) / 8 + r / 4: exact in float32, so the sum
+  // is exact, rs * (i % 1000) / 8 + (n - 1) n / 8, whatever the order of the additions.
+  for (const DType dt : {DType::float32, DType::float64}) {
+    const std::int64_t big = 100003;
+    std::vector<double> vals(static_cast<std::size_t>(big));
+    for (std::int64_t i = 0; i < big; ++i) vals[static_cast<std::size_t>(i)] = (r + 1) * static_cast<double>(i % 1000) / 8 + r / 4.0;
+    const Tensor t = Tensor::from_vector(vals, Shape{big}).to(dt);
+    const std::int64_t calls3 = dist::allreduce_calls();
+    const Tensor s = dist::allreduce({t}, false)[0];
+    CHECK(dist::allreduce_calls() - calls3 == 1, "one ring call for " << dtype_name(dt));
+    std::int64_t wrong = 0;
+    const std::vector<double> got = s.to_vector<double>();
+    for (std::int64_t i = 0; i < big; ++i)
+      if (got[static_cast<std::size_t>(i)] != rs * static_cast<double>(i % 1000) / 8 + (n - 1) * n / 8.0) ++wrong;
+    CHECK(wrong == 0, wrong << " wrong elements of the ring sum, " << dtype_name(dt));
+  }
+
   bool threw = false;
   try {
     dist::allreduce({Tensor::zeros(Shape{2}, DType::int64)});

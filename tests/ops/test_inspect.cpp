@@ -49,6 +49,31 @@ BOOST_AUTO_TEST_CASE(dropout_is_inverted_and_only_in_training) {
   test::check_throws_with([&] { dropout(x, 1.0, g); }, {"dropout", "rate"});
 }
 
+BOOST_AUTO_TEST_CASE(dropout_mask_is_the_sequential_draw_stream_at_any_thread_count) {
+  // The mask is drawn by threads out of order; it must still be element i dropped <=> the (i+1)-th
+  // next_double() of the generator is below rate, and leave the generator n draws further on.
+  const std::int64_t n = 100003;  // several parallel chunks and a ragged end
+  for (const double rate : {0.5, 0.1, 1.0 / 3.0}) {
+    Generator g(2024), ref(2024);
+    std::vector<double> xs(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) xs[static_cast<std::size_t>(i)] = 1.0 + static_cast<double>(i % 7);
+    xs[5] = NAN;
+    xs[6] = INFINITY;
+    const Tensor x = Tensor::from_vector(xs, Shape{n});
+    const std::vector<double> y = dropout(x, rate, g).to_vector<double>();
+    std::int64_t wrong = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      const bool dropped = ref.next_double() < rate;
+      const double want = xs[k] * (dropped ? 0.0 : 1.0 / (1.0 - rate));  // NaN and inf x 0 stay NaN
+      if (!(y[k] == want || (std::isnan(y[k]) && std::isnan(want)))) ++wrong;
+    }
+    BOOST_TEST(wrong == 0, "rate " << rate);
+    BOOST_TEST(std::isnan(y[5]));
+    BOOST_TEST(g.next_u64() == ref.next_u64(), "generator advanced by n draws, rate " << rate);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(gradcheck_reports_a_wrong_rule) {
   // A deliberately wrong backward (the correct forward of x^2 with derivative 3x) must fail the check.
   auto wrong = [](const std::vector<Tensor>& v) {
