@@ -255,6 +255,14 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  auto peak_rss_mib = [] {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_maxrss) / 1024.0;
+  };
+  // The data are held twice (as tapegrad and as LibTorch tensors) in every mode, and LibTorch's
+  // libraries are loaded: the training's own memory is the peak minus this.
+  const double rss_before = peak_rss_mib();
   struct Row {
     int threads, batch;
     Summary tg, nchw, nhwc;
@@ -335,8 +343,8 @@ int main(int argc, char** argv) {
     if (accuracy) std::printf(" %.4f | %.4f | %.4f |", r.acc_tg, r.acc_nchw, r.acc_nhwc);
     std::printf("\n");
   }
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  std::printf("\npeak RSS: %.1f MiB (%s)\n", static_cast<double>(ru.ru_maxrss) / 1024.0, only.empty() ? "all contenders" : only.c_str());
+  const double peak = peak_rss_mib();
+  std::printf("\npeak RSS: %.1f MiB (%s); before training %.1f MiB, so training added %.1f MiB\n", peak,
+              only.empty() ? "all contenders" : only.c_str(), rss_before, peak - rss_before);
   return 0;
 }

@@ -9,7 +9,8 @@
 //              cross_entropy, zero_grad/backward/step with torch::optim::Adam(eps 1e-7)
 // After one warm-up epoch each, epochs are timed round-robin (tapegrad, torch, tapegrad, ...).
 // Reported: median seconds per epoch (min-max), the ratio tapegrad / LibTorch, and with --accuracy
-// the test accuracy after 3 epochs in all.
+// the test accuracy after 3 epochs in all. --accuracy-seeds K instead trains both, untimed, for 3
+// epochs from each of seeds 1..K and reports the accuracies and their means.
 //
 // LibTorch gets bench_train_torch's environment (OPENBLAS_NUM_THREADS=1, glibc malloc thresholds
 // of 1 GiB; the program re-execs itself unless --keep-env) and at::set_num_threads(T).
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -89,7 +91,7 @@ struct TorchNet : torch::nn::Module {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 2, batch = 128, epochs = 2;
+  int threads = 2, batch = 128, epochs = 2, accuracy_seeds = 0;
   std::int64_t limit = 0;
   bool accuracy = false, keep_env = false;
   for (int i = 1; i < argc; ++i) {
@@ -106,9 +108,11 @@ int main(int argc, char** argv) {
     else if (a == "--epochs") epochs = std::atoi(next());
     else if (a == "--limit") limit = std::atoll(next());
     else if (a == "--accuracy") accuracy = true;
+    else if (a == "--accuracy-seeds") accuracy_seeds = std::max(1, std::atoi(next()));
     else if (a == "--keep-env") keep_env = true;
     else {
-      std::fprintf(stderr, "usage: %s [--threads 2] [--batch 128] [--epochs 2] [--accuracy] [--limit N] [--keep-env]\n",
+      std::fprintf(stderr, "usage: %s [--threads 2] [--batch 128] [--epochs 2] [--accuracy] [--accuracy-seeds K] [--limit N] "
+                   "[--keep-env]\n",
                    argv[0]);
       return 2;
     }
@@ -139,17 +143,14 @@ int main(int argc, char** argv) {
                 static_cast<long long>(n), l.c_str());
   }
 
-  tg::nn::set_random_seed(1);
-  torch::manual_seed(1);
-  tg::nn::Sequential model({tg::nn::LSTM(128), tg::nn::Dense(10, "softmax")});
-  model.build({28, 28});
-  model.compile(std::make_shared<tg::nn::Adam>(1e-3, 0.9, 0.999, 1e-7), std::make_shared<tg::nn::SparseCategoricalCrossentropy>(),
-                {"accuracy"});
-  TorchNet net;
-  torch::optim::Adam topt(net.parameters(), torch::optim::AdamOptions(1e-3).eps(1e-7));
-  std::uint64_t seed = 0;
-  auto tg_epoch = [&] { model.fit(x, y, {.epochs = 1, .batch_size = batch, .verbose = 0, .seed = ++seed}); };
-  auto torch_epoch = [&] {
+  auto make_model = [] {
+    tg::nn::Sequential m({tg::nn::LSTM(128), tg::nn::Dense(10, "softmax")});
+    m.build({28, 28});
+    m.compile(std::make_shared<tg::nn::Adam>(1e-3, 0.9, 0.999, 1e-7), std::make_shared<tg::nn::SparseCategoricalCrossentropy>(),
+              {"accuracy"});
+    return m;
+  };
+  auto train_torch = [&](TorchNet& net, torch::optim::Adam& topt) {
     const torch::Tensor perm = torch::randperm(n, torch::kInt64);
     for (std::int64_t b = 0; b < n; b += batch) {
       const torch::Tensor idx = perm.slice(0, b, std::min(n, b + batch));
@@ -160,6 +161,42 @@ int main(int argc, char** argv) {
       topt.step();
     }
   };
+  if (accuracy_seeds > 0) {
+    // Accuracy only, untimed: both train 3 epochs from seeds 1..K (one seed's accuracy varies by
+    // more than the 0.01 band, so the criterion compares means).
+    std::printf("\nTest accuracy after 3 epochs, seeds 1..%d (untimed)\n\n| seed | tapegrad | LibTorch |\n|---|---|---|\n",
+                accuracy_seeds);
+    double st = 0, so = 0, qt = 0, qo = 0;
+    for (int sd = 1; sd <= accuracy_seeds; ++sd) {
+      tg::nn::set_random_seed(static_cast<std::uint64_t>(sd));
+      torch::manual_seed(static_cast<std::uint64_t>(sd));
+      tg::nn::Sequential m = make_model();
+      m.fit(x, y, {.epochs = 3, .batch_size = batch, .verbose = 0, .seed = static_cast<std::uint64_t>(sd)});
+      const double at = m.evaluate(ds.x_test, ds.y_test, 128).at("accuracy");
+      TorchNet net;
+      torch::optim::Adam topt(net.parameters(), torch::optim::AdamOptions(1e-3).eps(1e-7));
+      for (int e = 0; e < 3; ++e) train_torch(net, topt);
+      torch::NoGradGuard ng;
+      const double ao = net.forward(tx_test).argmax(1).eq(ty_test).to(torch::kFloat64).mean().item<double>();
+      std::printf("| %d | %.4f | %.4f |\n", sd, at, ao);
+      std::fflush(stdout);
+      st += at, so += ao, qt += at * at, qo += ao * ao;
+    }
+    const double k = accuracy_seeds, mt = st / k, mo = so / k;
+    auto sd_of = [&](double q, double m) { return k > 1 ? std::sqrt(std::max(0.0, (q - k * m * m) / (k - 1))) : 0.0; };
+    std::printf("| mean ± sd | %.4f ± %.4f | %.4f ± %.4f |\n| difference of means | %+.4f | |\n", mt, sd_of(qt, mt), mo,
+                sd_of(qo, mo), mt - mo);
+    return 0;
+  }
+
+  tg::nn::set_random_seed(1);
+  torch::manual_seed(1);
+  tg::nn::Sequential model = make_model();
+  TorchNet net;
+  torch::optim::Adam topt(net.parameters(), torch::optim::AdamOptions(1e-3).eps(1e-7));
+  std::uint64_t seed = 0;
+  auto tg_epoch = [&] { model.fit(x, y, {.epochs = 1, .batch_size = batch, .verbose = 0, .seed = ++seed}); };
+  auto torch_epoch = [&] { train_torch(net, topt); };
   tg_epoch();
   torch_epoch();
   std::vector<double> t_tg, t_torch;

@@ -33,6 +33,7 @@ want tape && run tape_torch build/bench/bench/bench_tape_torch --samples 150
 want train && run train_torch build/bench/bench/bench_train_torch --epochs 5 --accuracy
 want rnn && run rnn_torch build/bench/bench/bench_rnn_torch --threads 2,1 --reps 20
 want rnn && run lstm_train_torch build/bench/bench/bench_lstm_train_torch --threads 2 --batch 128 --epochs 2 --accuracy
+want rnn && run lstm_accuracy build/bench/bench/bench_lstm_train_torch --threads 2 --batch 128 --accuracy-seeds 5
 want ops && run ops_torch env OPENBLAS_NUM_THREADS=1 build/bench/bench/bench_ops_torch --samples 100
 want conv && run conv_torch build/bench/bench/bench_conv_torch --threads 2,1 --batch 128,32 --samples 30
 if want convnet; then  # epochs side by side with the 3-epoch accuracy, then each contender alone for its peak RSS

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/allocator.hpp"
 #include "core/kernels/window.hpp"
 #include "core/parallel.hpp"
 
@@ -49,7 +50,8 @@ void visit_float(const Tensor& t, const char* op, F&& f) {
 
 }  // namespace
 
-Tensor max_pool2d(const Tensor& x, const Window2D& g) {
+namespace {
+Tensor max_pool2d_impl(const Tensor& x, const Window2D& g, std::uint8_t* arg) {
   Tensor y = Tensor::zeros(Shape{g.n, g.oh, g.ow, g.c}, x.dtype());
   visit_float(x, "max_pool2d", [&](auto tag) {
     using T = decltype(tag);
@@ -60,20 +62,67 @@ Tensor max_pool2d(const Tensor& x, const Window2D& g) {
       std::vector<const T*> xs(static_cast<std::size_t>(g.taps()));
       over_pixels(g, b, e, [&](std::int64_t p, std::int64_t n, std::int64_t count, const std::int64_t* offs) {
         for (std::int64_t t = 0; t < count; ++t) xs[static_cast<std::size_t>(t)] = xp + n * g.image() + offs[t];
-        k.max(xs.data(), count, yp + p * g.c, g.c);
+        if (arg) k.max_arg(xs.data(), count, yp + p * g.c, arg + p * g.c, g.c);
+        else k.max(xs.data(), count, yp + p * g.c, g.c);
       });
     });
   });
   return y;
 }
 
-Tensor max_pool2d_backward(const Tensor& x, const Tensor& dy, const Window2D& g) {
-  // Windows that do not overlap (the usual 2x2, stride 2) store each tap once, zero or dy, and
-  // need dx cleared only where no window reaches; overlapping ones add into a cleared dx.
+// Windows that do not overlap (the usual 2x2, stride 2) store each tap once, zero or dy, and
+// need dx cleared only where no window reaches; overlapping ones add into a cleared dx.
+struct BackwardPlan {
+  bool disjoint, covered;
+};
+BackwardPlan backward_plan(const Window2D& g) {
   const bool disjoint = g.sh >= g.kh && g.sw >= g.kw;
   const bool covered = g.sh == g.kh && g.sw == g.kw && (g.oh - 1) * g.sh - g.pt + g.kh >= g.h &&
                        (g.ow - 1) * g.sw - g.pl + g.kw >= g.w;
-  Tensor dx = uninitialised_or_zeros(x.shape(), x.dtype(), disjoint && covered);
+  return {disjoint, covered};
+}
+}  // namespace
+
+Tensor max_pool2d(const Tensor& x, const Window2D& g) { return max_pool2d_impl(x, g, nullptr); }
+
+Tensor max_pool2d(const Tensor& x, const Window2D& g, PoolArgmax& argmax) {
+  argmax.reset();
+  if (g.taps() > 255) return max_pool2d_impl(x, g, nullptr);
+  const auto bytes = static_cast<std::size_t>(Shape{g.n, g.oh, g.ow, g.c}.numel());
+  // From the caching allocator, as tensors: a training step asks for the same sizes each time.
+  auto* raw = static_cast<std::uint8_t*>(alloc::allocate(bytes));
+  std::shared_ptr<std::uint8_t> owned(raw, [bytes](std::uint8_t* p) { alloc::deallocate(p, bytes); });
+  Tensor y = max_pool2d_impl(x, g, raw);
+  argmax = std::move(owned);
+  return y;
+}
+
+Tensor max_pool2d_backward(const PoolArgmax& argmax, const Tensor& dy, const Window2D& g) {
+  if (!argmax) fail("max_pool2d_backward: no argmax saved for dy ", dy.shape());
+  const BackwardPlan plan = backward_plan(g);
+  Tensor dx = uninitialised_or_zeros(Shape{g.n, g.h, g.w, g.c}, dy.dtype(), plan.disjoint && plan.covered);
+  visit_float(dy, "max_pool2d_backward", [&](auto tag) {
+    using T = decltype(tag);
+    const auto& k = kern::window_table<T>();
+    const std::uint8_t* arg = argmax.get();
+    const T* dyp = dy.data<T>();
+    T* dxp = dx.data<T>();
+    const std::int64_t per = g.oh * g.ow;
+    parallel_for(0, g.n, image_grain(g), [&](std::int64_t b, std::int64_t e) {
+      std::vector<T*> dxs(static_cast<std::size_t>(g.taps()));
+      over_pixels(g, b * per, e * per, [&](std::int64_t p, std::int64_t n, std::int64_t count, const std::int64_t* offs) {
+        for (std::int64_t t = 0; t < count; ++t) dxs[static_cast<std::size_t>(t)] = dxp + n * g.image() + offs[t];
+        k.max_backward_arg(arg + p * g.c, count, dyp + p * g.c, dxs.data(), g.c, plan.disjoint);
+      });
+    });
+  });
+  return dx;
+}
+
+Tensor max_pool2d_backward(const Tensor& x, const Tensor& dy, const Window2D& g) {
+  const BackwardPlan plan = backward_plan(g);
+  const bool disjoint = plan.disjoint;
+  Tensor dx = uninitialised_or_zeros(x.shape(), x.dtype(), plan.disjoint && plan.covered);
   visit_float(x, "max_pool2d_backward", [&](auto tag) {
     using T = decltype(tag);
     const auto& k = kern::window_table<T>();

@@ -119,7 +119,8 @@ void ring_allreduce(T* data, std::int64_t count, MPI_Datatype type) {
   const int p = size(), r = rank(), next = (r + 1) % p, prev = (r + p - 1) % p;
   auto begin = [&](int c) { return count * ((c % p + p) % p) / p; };
   auto length = [&](int c) { return count * ((c % p + p) % p + 1) / p - begin(c); };
-  std::vector<T> incoming(static_cast<std::size_t>(count / p + 1));
+  static std::vector<T> incoming;  // kept between calls: no allocation and page faults per step
+  if (incoming.size() < static_cast<std::size_t>(count / p + 1)) incoming.resize(static_cast<std::size_t>(count / p + 1));
   for (int s = 0; s < p - 1; ++s) {  // after step s, chunk r - s - 1 holds s + 2 ranks' terms here
     const int out = r - s, in = r - s - 1;
     MPI_Sendrecv(data + begin(out), static_cast<int>(length(out)), type, next, 0, incoming.data(),

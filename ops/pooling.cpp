@@ -16,7 +16,7 @@ using core::Window2D;
 
 // Max pooling and its gradients: the backward pass is linear in dy with the adjoint
 // max_pool2d_gather, and both are constant in x almost everywhere (zero gradient).
-Tensor max_pool_grad(const Tensor& x, const Tensor& dy, const Window2D& g);
+Tensor max_pool_grad(const Tensor& x, const Tensor& dy, const Window2D& g, const core::PoolArgmax& argmax = {});
 
 Tensor max_pool_gather(const Tensor& x, const Tensor& d, const Window2D& g) {
   Tensor y = core::max_pool2d_gather(x, d, g);
@@ -27,8 +27,10 @@ Tensor max_pool_gather(const Tensor& x, const Tensor& d, const Window2D& g) {
   return y;
 }
 
-Tensor max_pool_grad(const Tensor& x, const Tensor& dy, const Window2D& g) {
-  Tensor dx = core::max_pool2d_backward(x, dy, g);
+// With `argmax` (saved by the forward pass) the first-order gradient does not read x again; the
+// recorded second-order rule still uses x.
+Tensor max_pool_grad(const Tensor& x, const Tensor& dy, const Window2D& g, const core::PoolArgmax& argmax) {
+  Tensor dx = argmax ? core::max_pool2d_backward(argmax, dy, g) : core::max_pool2d_backward(x, dy, g);
   if (autograd::should_record({&x, &dy}))
     autograd::record("max_pool2d_backward", {x, dy}, dx, [x, g](const Tensor& d, const autograd::Needs& m) {
       return Grads{m[0] ? Tensor::zeros(x.shape(), x.dtype()) : Tensor(), m[1] ? max_pool_gather(x, d, g) : Tensor()};
@@ -37,9 +39,12 @@ Tensor max_pool_grad(const Tensor& x, const Tensor& dy, const Window2D& g) {
 }
 
 Tensor max_pool_forward(const Tensor& x, const Window2D& g) {
-  Tensor y = core::max_pool2d(x, g);
-  if (autograd::should_record({&x}))
-    autograd::record("max_pool2d", {x}, y, [x, g](const Tensor& gy, const autograd::Needs&) { return Grads{max_pool_grad(x, gy, g)}; });
+  if (!autograd::should_record({&x})) return core::max_pool2d(x, g);
+  core::PoolArgmax argmax;
+  Tensor y = core::max_pool2d(x, g, argmax);
+  autograd::record("max_pool2d", {x}, y, [x, g, argmax](const Tensor& gy, const autograd::Needs&) {
+    return Grads{max_pool_grad(x, gy, g, argmax)};
+  });
   return y;
 }
 

@@ -20,6 +20,12 @@ struct WindowTable {
   // dxs[t][i] = (t == t*) ? dy[i] : 0 for every tap: max_backward for windows that do not
   // overlap, which writes each tap once and reads nothing back.
   void (*max_backward_store)(const T* const* xs, std::int64_t taps, const T* dy, T* const* dxs, std::int64_t c);
+  // max() that also writes the tap it picked, arg[i] = t* (taps <= 255), for max_backward_arg.
+  void (*max_arg)(const T* const* xs, std::int64_t taps, T* y, std::uint8_t* arg, std::int64_t c);
+  // max_backward from the saved taps instead of x: dxs[t][i] = (or +=, unless store) dy[i] where
+  // arg[i] == t, else 0 (or unchanged); store is for windows that do not overlap.
+  void (*max_backward_arg)(const std::uint8_t* arg, std::int64_t taps, const T* dy, T* const* dxs, std::int64_t c,
+                           bool store);
   // y[i] = ds[t*][i] for the tap t* that max() picked: the adjoint of max_backward in dy.
   void (*max_gather)(const T* const* xs, std::int64_t taps, const T* const* ds, T* y, std::int64_t c);
   // y[i] = scale * sum over taps of xs[t][i]

@@ -89,6 +89,34 @@ void max_backward_store(const T* const* xs, std::int64_t taps, const T* dy, T* c
   });
 }
 
+// Plain loops, vectorised by the compiler under each ISA's flags: the taps' bytes have no xsimd
+// batch type beside T's. Same rule as max(): a later tap wins only when strictly greater.
+template <class T>
+void max_arg(const T* const* xs, std::int64_t taps, T* y, std::uint8_t* arg, std::int64_t c) {
+  for (std::int64_t i = 0; i < c; ++i) y[i] = xs[0][i], arg[i] = 0;
+  for (std::int64_t t = 1; t < taps; ++t) {
+    const T* x = xs[t];
+    const auto tap = static_cast<std::uint8_t>(t);
+    for (std::int64_t i = 0; i < c; ++i) {
+      const bool win = x[i] > y[i];
+      y[i] = win ? x[i] : y[i];
+      arg[i] = win ? tap : arg[i];
+    }
+  }
+}
+
+template <class T>
+void max_backward_arg(const std::uint8_t* arg, std::int64_t taps, const T* dy, T* const* dxs, std::int64_t c, bool store) {
+  for (std::int64_t t = 0; t < taps; ++t) {
+    T* dx = dxs[t];
+    const auto tap = static_cast<std::uint8_t>(t);
+    if (store)
+      for (std::int64_t i = 0; i < c; ++i) dx[i] = arg[i] == tap ? dy[i] : T(0);
+    else
+      for (std::int64_t i = 0; i < c; ++i) dx[i] += arg[i] == tap ? dy[i] : T(0);
+  }
+}
+
 template <class T>
 void max_gather(const T* const* xs, std::int64_t taps, const T* const* ds, T* y, std::int64_t c) {
   over_channels<T>(c, [&](std::int64_t i, std::int64_t n) {
@@ -178,6 +206,8 @@ WindowTable<T> make_window_table() {
   t.max = &max<T>;
   t.max_backward = &max_backward<T>;
   t.max_backward_store = &max_backward_store<T>;
+  t.max_arg = &max_arg<T>;
+  t.max_backward_arg = &max_backward_arg<T>;
   t.max_gather = &max_gather<T>;
   t.sum = &sum<T>;
   t.spread = &spread<T>;

@@ -110,6 +110,11 @@ BOOST_AUTO_TEST_CASE(kernels_match_naive_loops_on_every_isa) {
           expect_near(core::max_pool2d(x, g), want.max, 0, "max");
           expect_near(core::avg_pool2d(x, g), want.avg, tol, "average");
           expect_near(core::max_pool2d_backward(x, dy, g), want.max_dx, tol, "max gradient");
+          // The training path: the forward pass saves each output's tap, the backward reads it.
+          core::PoolArgmax arg;
+          expect_near(core::max_pool2d(x, g, arg), want.max, 0, "max, saving the argmax");
+          BOOST_TEST(arg != nullptr);
+          expect_near(core::max_pool2d_backward(arg, dy, g), want.max_dx, tol, "max gradient from the saved argmax");
           expect_near(core::avg_pool2d_backward(dy, g), want.avg_dx, tol, "average gradient");
           // gather is the adjoint of the max gradient: <backward(dy), d> = <dy, gather(d)>.
           const Tensor d = test::random_tensor(x.shape(), gen, DType::float64);
