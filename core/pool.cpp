@@ -41,6 +41,20 @@ std::int64_t image_grain(const Window2D& g) {
   return std::max<std::int64_t>(1, pixel_grain / std::max<std::int64_t>(1, g.oh * g.ow));
 }
 
+// Backward passes over whole images: f(p, count, dxs) for each output pixel p, with the dx
+// addresses of its `count` taps.
+template <class T, class F>
+void over_image_taps(const Window2D& g, T* dxp, F&& f) {
+  const std::int64_t per = g.oh * g.ow;
+  parallel_for(0, g.n, image_grain(g), [&](std::int64_t b, std::int64_t e) {
+    std::vector<T*> dxs(static_cast<std::size_t>(g.taps()));
+    over_pixels(g, b * per, e * per, [&](std::int64_t p, std::int64_t n, std::int64_t count, const std::int64_t* offs) {
+      for (std::int64_t t = 0; t < count; ++t) dxs[static_cast<std::size_t>(t)] = dxp + n * g.image() + offs[t];
+      f(p, count, dxs.data());
+    });
+  });
+}
+
 template <class F>
 void visit_float(const Tensor& t, const char* op, F&& f) {
   if (t.dtype() == DType::float32) return f(float{});
@@ -106,14 +120,8 @@ Tensor max_pool2d_backward(const PoolArgmax& argmax, const Tensor& dy, const Win
     const auto& k = kern::window_table<T>();
     const std::uint8_t* arg = argmax.get();
     const T* dyp = dy.data<T>();
-    T* dxp = dx.data<T>();
-    const std::int64_t per = g.oh * g.ow;
-    parallel_for(0, g.n, image_grain(g), [&](std::int64_t b, std::int64_t e) {
-      std::vector<T*> dxs(static_cast<std::size_t>(g.taps()));
-      over_pixels(g, b * per, e * per, [&](std::int64_t p, std::int64_t n, std::int64_t count, const std::int64_t* offs) {
-        for (std::int64_t t = 0; t < count; ++t) dxs[static_cast<std::size_t>(t)] = dxp + n * g.image() + offs[t];
-        k.max_backward_arg(arg + p * g.c, count, dyp + p * g.c, dxs.data(), g.c, plan.disjoint);
-      });
+    over_image_taps(g, dx.data<T>(), [&](std::int64_t p, std::int64_t count, T* const* dxs) {
+      k.max_backward_arg(arg + p * g.c, count, dyp + p * g.c, dxs, g.c, plan.disjoint);
     });
   });
   return dx;
@@ -191,14 +199,8 @@ Tensor avg_pool2d_backward(const Tensor& dy, const Window2D& g) {
     using T = decltype(tag);
     const auto& k = kern::window_table<T>();
     const T* dyp = dy.data<T>();
-    T* dxp = dx.data<T>();
-    const std::int64_t per = g.oh * g.ow;
-    parallel_for(0, g.n, image_grain(g), [&](std::int64_t b, std::int64_t e) {
-      std::vector<T*> dxs(static_cast<std::size_t>(g.taps()));
-      over_pixels(g, b * per, e * per, [&](std::int64_t p, std::int64_t n, std::int64_t count, const std::int64_t* offs) {
-        for (std::int64_t t = 0; t < count; ++t) dxs[static_cast<std::size_t>(t)] = dxp + n * g.image() + offs[t];
-        k.spread(dyp + p * g.c, T(1) / static_cast<T>(count), dxs.data(), count, g.c);
-      });
+    over_image_taps(g, dx.data<T>(), [&](std::int64_t p, std::int64_t count, T* const* dxs) {
+      k.spread(dyp + p * g.c, T(1) / static_cast<T>(count), dxs, count, g.c);
     });
   });
   return dx;
